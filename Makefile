@@ -1,0 +1,73 @@
+# CESIP developer commands. `make run` and `make test` set up everything they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+CHROMIUM ?= /usr/bin/chromium
+
+# Local development runs with DEBUG on (a dev-only secret key); production sets its own.
+export DEBUG ?= true
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install run serve bootstrap test lint format check messages db-stop clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 18+ (Debian: apt-get install -y nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+
+install: $(VENV)/.installed
+
+## Migrate and load the reference data (idempotent).
+bootstrap: install
+	$(MANAGE) migrate --no-input
+	$(MANAGE) load_reference_data
+
+## The site on http://127.0.0.1:8000 with the task worker beside it; Ctrl-C stops both.
+run: bootstrap serve
+
+serve:
+	@$(MANAGE) db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(MANAGE) runserver 127.0.0.1:8000
+
+lint: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check: install
+	$(MANAGE) check
+	$(MANAGE) makemigrations --check --dry-run
+
+## The whole suite: lint, system checks, missing migrations, unit, integration, browser.
+test: install node_modules/.package-lock.json
+	@test -x $(CHROMIUM) || { echo "Chromium is missing at $(CHROMIUM): install Debian's package with 'apt-get install -y chromium fonts-noto-cjk' (or set CHROMIUM=/path)."; exit 1; }
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(MANAGE) check
+	$(MANAGE) makemigrations --check --dry-run
+	CHROMIUM_PATH=$(CHROMIUM) $(BIN)/pytest
+
+## Refresh the Chinese catalogue from the code (needs GNU gettext) and compile it.
+messages: install
+	$(MANAGE) makemessages -l zh_Hans --ignore '.venv/*' --ignore 'var/*' --ignore 'node_modules/*' --ignore 'tests/*'
+	$(MANAGE) compilemessages -l zh_Hans
+
+## Stop the embedded PostgreSQL server (it keeps running between commands).
+db-stop: install
+	$(BIN)/python -c "from pathlib import Path; from cesip import embedded_db; print('stopped' if embedded_db.stop(Path('var')) else 'not running')"
+
+clean: db-stop
+	rm -rf var artifacts

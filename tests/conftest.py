@@ -1,0 +1,40 @@
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import translation
+
+from sectors.management.commands.load_reference_data import DATA_DIR, load_sectors
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls made by
+# fixtures next to it are still plain synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    """The manifest storage needs collectstatic; tests serve files as they are."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _reset_language():
+    """Each test starts in English, whatever the previous one activated."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture
+def sectors(db):
+    """The ten launch sectors, from the CSV the product ships."""
+    load_sectors(DATA_DIR / "sectors.csv")
+    from sectors.models import Sector
+
+    return list(Sector.objects.all())

@@ -1,0 +1,118 @@
+import re
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+
+def test_root_serves_the_english_home_page(client, sectors):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="en">' in html
+    assert 'rel="canonical" href="http://127.0.0.1:8000/en/"' in html
+
+
+def test_root_sends_a_chinese_browser_to_the_chinese_site(client):
+    response = client.get("/", headers={"accept-language": "zh-CN,zh;q=0.9,en;q=0.5"})
+    assert response.status_code == 302
+    assert response["Location"] == "/zh-hans/"
+
+
+def test_root_follows_the_language_cookie_over_the_browser(client, sectors):
+    client.cookies["cesip_language"] = "en"
+    response = client.get("/", headers={"accept-language": "zh-CN"})
+    assert response.status_code == 200
+
+
+def test_unprefixed_paths_redirect_to_the_preferred_language(client):
+    response = client.get("/admin/", headers={"accept-language": "zh-Hans"})
+    assert response.status_code == 302
+    assert response["Location"] == "/zh-hans/admin/"
+
+
+def test_home_shows_the_ten_sectors_in_both_languages(client, sectors):
+    html = client.get("/en/").content.decode()
+    tiles = re.findall(r'<li class="sector-tile"', html)
+    assert len(tiles) == 10
+    for english, chinese in [
+        ("Toys", "玩具"),
+        ("Medical devices", "医疗器械"),
+        ("Leather", "皮革"),
+    ]:
+        assert english in html and chinese in html
+    # In Chinese the Chinese name leads, the English one follows.
+    html_zh = client.get("/zh-hans/").content.decode()
+    assert html_zh.index("玩具") < html_zh.index("Toys")
+
+
+def test_language_switcher_keeps_the_reader_on_the_same_page(client):
+    response = client.post(
+        reverse("set_language"), {"language": "zh-hans", "next": "/en/search/?q=toys"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/zh-hans/search/?q=toys"
+    assert response.cookies["cesip_language"].value == "zh-hans"
+
+
+def test_switcher_form_posts_the_current_path(client, sectors):
+    html = client.get("/en/search/?q=toy").content.decode()
+    assert 'name="next" value="/en/search/?q=toy"' in html
+    assert 'value="zh-hans" lang="zh-hans"' in html
+
+
+def test_admin_login_page_answers_in_both_languages(client):
+    assert "Log in" in client.get("/en/admin/login/").content.decode()
+    assert "登录" in client.get("/zh-hans/admin/login/").content.decode()
+
+
+def test_security_headers_and_strict_csp(client, sectors):
+    response = client.get("/en/")
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+@pytest.mark.parametrize("path", ["/en/", "/zh-hans/", "/en/search/?q=x", "/en/accounts/login/"])
+def test_pages_have_no_inline_script_and_only_local_assets(client, sectors, path):
+    html = client.get(path).content.decode()
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline <script> found"
+    assert not re.search(r"\son[a-z]+=", html), "inline event handler found"
+    for url in re.findall(r'(?:src|href)="([^"]+)"', html):
+        assert not url.startswith(("http:", "https:", "//")) or url.startswith(
+            "http://127.0.0.1:8000/"
+        ), f"external asset {url}"
+
+
+def test_collected_static_assets_are_served_by_whitenoise(client, settings, tmp_path, sectors):
+    # The production path: collectstatic into hashed names, served by WhiteNoise.
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    html = client.get("/en/").content.decode()
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
+    assert any(re.search(r"cesip\.[0-9a-f]{12}\.css$", url) for url in assets), assets
+    for url in assets:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "immutable" in response["Cache-Control"]
+
+
+def test_search_echoes_the_query_and_finds_sectors_in_either_language(client, sectors):
+    html = client.get("/zh-hans/search/", {"q": "玩具"}).content.decode()
+    assert "<li>玩具</li>" in html
+    html = client.get("/en/search/", {"q": "toy"}).content.decode()
+    assert "<li>Toys</li>" in html
+
+
+def test_search_shortens_an_overlong_query(client, sectors):
+    response = client.get("/en/search/", {"q": "x" * 2000})
+    assert response.status_code == 200
+    assert "shortened to its first 200 characters" in response.content.decode()
