@@ -1,6 +1,7 @@
 """Start-up rules: checked in a fresh interpreter, since settings load once per process."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -64,3 +65,11 @@ def test_debug_is_off_unless_set():
         SECRET_KEY="x" * 50,
     )
     assert result.stdout.strip().endswith("False"), result.stderr
+
+
+def test_every_environment_variable_is_listed_in_env_example():
+    source = (ROOT / "cesip" / "settings.py").read_text()
+    read = set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', source))
+    documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert read, "no env reads found: the pattern is out of date"
+    assert read <= documented, f"missing from .env.example: {sorted(read - documented)}"
