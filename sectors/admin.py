@@ -1,7 +1,36 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
 
-from sectors.models import Sector
+from sectors.models import CcsCode, HsCode, IcsCode, ProductTerm, Sector
+
+
+class MissingChineseFilter(admin.SimpleListFilter):
+    title = _("Chinese text")
+    parameter_name = "chinese"
+    field = "title_zh_hans"
+
+    def lookups(self, request, model_admin):
+        return [("missing", _("Missing")), ("present", _("Present"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "missing":
+            return queryset.filter(**{self.field: ""}) | queryset.filter(
+                **{f"{self.field}__isnull": True}
+            )
+        if self.value() == "present":
+            return queryset.exclude(**{self.field: ""}).exclude(**{f"{self.field}__isnull": True})
+        return queryset
+
+
+class MissingEnglishNameFilter(MissingChineseFilter):
+    title = _("English text")
+    parameter_name = "english"
+    field = "name_en"
+
+
+class MissingChineseDescriptionFilter(MissingChineseFilter):
+    field = "description_zh_hans"
 
 
 @admin.register(Sector)
@@ -10,3 +39,39 @@ class SectorAdmin(TabbedTranslationAdmin):
     list_editable = ["ordering"]
     search_fields = ["slug", "name_en", "name_zh_hans"]
     prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["ics_codes", "ccs_codes", "hs_codes"]
+
+
+@admin.register(IcsCode)
+class IcsCodeAdmin(TabbedTranslationAdmin):
+    list_display = ["code", "title_en", "title_zh_hans", "level"]
+    list_filter = ["level", MissingChineseFilter]
+    search_fields = ["code", "title_en", "title_zh_hans"]
+    autocomplete_fields = ["parent"]
+    list_per_page = 100
+
+
+@admin.register(CcsCode)
+class CcsCodeAdmin(TabbedTranslationAdmin):
+    list_display = ["code", "name_zh_hans", "name_en", "level"]
+    list_filter = ["level", MissingEnglishNameFilter]
+    search_fields = ["code", "name_zh_hans", "name_en"]
+    autocomplete_fields = ["parent"]
+    list_per_page = 100
+
+
+@admin.register(HsCode)
+class HsCodeAdmin(TabbedTranslationAdmin):
+    list_display = ["code", "description_en", "description_zh_hans", "level"]
+    list_filter = ["level", MissingChineseDescriptionFilter]
+    search_fields = ["code", "description_en", "description_zh_hans"]
+    autocomplete_fields = ["parent"]
+    list_per_page = 100
+
+
+@admin.register(ProductTerm)
+class ProductTermAdmin(TabbedTranslationAdmin):
+    list_display = ["name_en", "name_zh_hans"]
+    list_filter = ["sectors"]
+    search_fields = ["name_en", "name_zh_hans", "synonyms"]
+    autocomplete_fields = ["hs_codes", "sectors"]

@@ -38,3 +38,24 @@ def sectors(db):
     from sectors.models import Sector
 
     return list(Sector.objects.all())
+
+
+@pytest.fixture
+def curator(db):
+    """Mei, a curator at a standards body: edits the catalogue, cannot delete."""
+    from tests.factories import make_user
+
+    return make_user("mei@curators.example", group="Curator", language="zh-hans")
+
+
+@pytest.fixture
+def administrator(db):
+    from tests.factories import make_user
+
+    return make_user("anna@admins.example", group="Administrator")
+
+
+@pytest.fixture
+def curator_client(client, curator):
+    client.force_login(curator)
+    return client

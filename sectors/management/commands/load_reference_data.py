@@ -1,11 +1,12 @@
 import csv
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import models, transaction
 
-from sectors.models import Sector
+from sectors.models import CcsCode, HsCode, IcsCode, Sector
 
 DATA_DIR = Path(settings.BASE_DIR) / "data"
 
@@ -14,17 +15,92 @@ class Command(BaseCommand):
     help = "Load the reference data the product ships under data/ (idempotent)."
 
     def handle(self, *args, **options) -> None:
-        created, updated = load_sectors(DATA_DIR / "sectors.csv")
-        self.stdout.write(f"Sectors: {created} created, {updated} updated.")
+        for label, loader, path in [
+            ("ICS codes", load_ics, DATA_DIR / "ics_codes_ed7_en.csv"),
+            ("CCS codes", load_ccs, DATA_DIR / "ccs_codes_zh.csv"),
+            ("HS 2022 codes", load_hs, DATA_DIR / "hs2022_nomenclature_en.csv"),
+            ("Sectors", load_sectors, DATA_DIR / "sectors.csv"),
+        ]:
+            count = loader(path)
+            self.stdout.write(f"{label}: {count} rows loaded from {path.name}.")
+
+
+def _rows(path: Path) -> Iterator[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        yield from csv.DictReader(handle)
+
+
+def _upsert(model: type[models.Model], rows: list[dict], fields: list[str]) -> int:
+    """Insert or update by code, then link parents (which may come later in the file)."""
+    parents = {row["code"]: row.pop("parent_code") for row in rows}
+    model.objects.bulk_create(
+        [model(**row) for row in rows],
+        update_conflicts=True,
+        unique_fields=["code"],
+        update_fields=fields,
+        batch_size=1000,
+    )
+    ids = dict(model.objects.values_list("code", "pk"))
+    changed = []
+    for code, pk in ids.items():
+        parent_code = parents.get(code)
+        if parent_code is not None:
+            changed.append(model(pk=pk, parent_id=ids.get(parent_code)))
+    model.objects.bulk_update(changed, ["parent"], batch_size=1000)
+    return len(rows)
 
 
 @transaction.atomic
-def load_sectors(path: Path) -> tuple[int, int]:
-    created = updated = 0
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            slug = row.pop("slug")
-            _, was_created = Sector.objects.update_or_create(slug=slug, defaults=row)
-            created += was_created
-            updated += not was_created
-    return created, updated
+def load_ics(path: Path) -> int:
+    rows = [
+        {
+            "code": row["code"],
+            "level": row["level"],
+            "parent_code": row["parent_code"],
+            "title_en": row["title_en"],
+            "notes": row["notes_en"],
+        }
+        for row in _rows(path)
+    ]
+    return _upsert(IcsCode, rows, ["level", "title_en", "notes"])
+
+
+@transaction.atomic
+def load_ccs(path: Path) -> int:
+    rows = [
+        {
+            "code": row["code"],
+            "level": row["level"],
+            "parent_code": row["parent_code"],
+            "name_zh_hans": row["name_zh"],
+            "notes": row["notes_zh"],
+        }
+        for row in _rows(path)
+    ]
+    return _upsert(CcsCode, rows, ["level", "name_zh_hans", "notes"])
+
+
+@transaction.atomic
+def load_hs(path: Path) -> int:
+    rows = [
+        {
+            "code": row["hscode"],
+            "level": int(row["level"]),
+            "section": row["section"],
+            "parent_code": "" if row["parent"] == "TOTAL" else row["parent"],
+            "description_en": row["description"],
+        }
+        for row in _rows(path)
+        if row["hscode"] != "TOTAL"
+    ]
+    return _upsert(HsCode, rows, ["level", "section", "description_en"])
+
+
+@transaction.atomic
+def load_sectors(path: Path) -> int:
+    count = 0
+    for row in _rows(path):
+        slug = row.pop("slug")
+        Sector.objects.update_or_create(slug=slug, defaults=row)
+        count += 1
+    return count

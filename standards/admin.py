@@ -1,0 +1,348 @@
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV, XLSX
+from modeltranslation.admin import TabbedTranslationAdmin, TranslationTabularInline
+from simple_history.admin import SimpleHistoryAdmin
+
+from standards import changes
+from standards.forms import StandardAdminForm
+from standards.identifiers import IdentifierError, parse_identifier
+from standards.imports import StandardResource
+from standards.models import (
+    Adoption,
+    Body,
+    Change,
+    ChangeVia,
+    Citation,
+    RegulationTranslationQueue,
+    Replacement,
+    Standard,
+    StandardTranslationQueue,
+    Status,
+    TechnicalRegulation,
+)
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return Status.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Status.values:
+            return queryset.with_current_status(self.value())
+        return queryset
+
+
+class TranslationFilter(admin.SimpleListFilter):
+    title = _("translation")
+    parameter_name = "translation"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("missing-zh", _("Chinese title missing")),
+            ("missing-en", _("English title missing")),
+            ("machine", _("Machine translation")),
+            ("unverified", _("Not verified")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "missing-zh":
+            return queryset.filter(Q(title_zh_hans="") | Q(title_zh_hans__isnull=True))
+        if value == "missing-en":
+            return queryset.filter(Q(title_en="") | Q(title_en__isnull=True))
+        if value == "machine":
+            return queryset.filter(Q(title_en_source="machine") | Q(title_zh_hans_source="machine"))
+        if value == "unverified":
+            return queryset.filter(translation_verified=False)
+        return queryset
+
+
+class ChangeRecordingAdmin(admin.ModelAdmin):
+    """Admin saves go through standards.changes: a snapshot before, Change rows after the
+    form, its many-to-many fields and its inlines are all saved."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def save_model(self, request, obj, form, change):
+        obj._snapshot_before = changes.snapshot(type(obj), [obj.pk])
+        if not change and hasattr(obj, "curator_id") and not obj.curator_id:
+            obj.curator = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        obj = form.instance
+        linked = self._linked_standards(obj, formsets)
+        before = {**obj._snapshot_before, **changes.snapshot(Standard, linked)}
+        super().save_related(request, form, formsets, change)
+        changes.record_changes(type(obj), before, [obj.pk], actor=request.user, via=ChangeVia.ADMIN)
+        if linked:
+            changes.record_changes(
+                Standard, before, linked, actor=request.user, via=ChangeVia.ADMIN
+            )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Citation:
+            return super().save_formset(request, form, formset, change)
+        # Citations are records of their own with their own Change rows.
+        instances = formset.save(commit=False)
+        before = changes.snapshot(Citation, [c.pk for c in instances])
+        for obj in formset.deleted_objects:
+            obj.delete()
+        for citation in instances:
+            citation.save()
+        formset.save_m2m()
+        changes.record_changes(
+            Citation, before, [c.pk for c in instances], actor=request.user, via=ChangeVia.ADMIN
+        )
+
+    def _linked_standards(self, obj, formsets) -> list[int]:
+        """Old standards whose "replaced by" changes when replacement inlines change."""
+        if not isinstance(obj, Standard):
+            return []
+        pks = set(obj.replacements.values_list("old_id", flat=True))
+        for formset in formsets:
+            if formset.model is Replacement:
+                for form in formset.forms:
+                    old = form.cleaned_data.get("old") if form.is_valid() else None
+                    if old:
+                        pks.add(old.pk)
+        return sorted(pks - {obj.pk})
+
+    def _bulk_update(self, request, queryset, message, **values) -> None:
+        pks = list(queryset.values_list("pk", flat=True))
+        before = changes.snapshot(self.model, pks)
+        queryset.model.objects.filter(pk__in=pks).update(**values)
+        changes.record_changes(self.model, before, pks, actor=request.user, via=ChangeVia.ADMIN)
+        self.message_user(request, message % {"count": len(pks)}, messages.SUCCESS)
+
+    @admin.action(description=_("Publish selected records"), permissions=["change"])
+    def publish(self, request, queryset):
+        self._bulk_update(request, queryset, _("%(count)s records published."), published=True)
+
+    @admin.action(description=_("Unpublish selected records"), permissions=["change"])
+    def unpublish(self, request, queryset):
+        self._bulk_update(request, queryset, _("%(count)s records unpublished."), published=False)
+
+    @admin.action(description=_("Mark translation verified"), permissions=["change"])
+    def mark_translation_verified(self, request, queryset):
+        self._bulk_update(
+            request,
+            queryset,
+            _("%(count)s translations marked verified."),
+            translation_verified=True,
+        )
+
+
+class AdoptionInline(admin.TabularInline):
+    model = Adoption
+    fk_name = "standard"
+    autocomplete_fields = ["adopted"]
+    extra = 0
+    verbose_name = _("adopts")
+    verbose_name_plural = _("adopts (ISO/IEC Guide 21)")
+
+
+class ReplacementInline(admin.TabularInline):
+    model = Replacement
+    fk_name = "new"
+    autocomplete_fields = ["old"]
+    extra = 0
+    verbose_name = _("replaces")
+    verbose_name_plural = _("replaces")
+
+
+class CitationInline(TranslationTabularInline):
+    model = Citation
+    autocomplete_fields = ["standard", "regulation", "replaces"]
+    extra = 0
+    fields = [
+        "regulation", "standard", "kind", "oj_reference", "date_cited", "presumption_ends",
+        "restrictions", "replaces",
+    ]  # fmt: skip
+
+
+class StandardCitationInline(CitationInline):
+    fk_name = "standard"
+
+
+class RegulationCitationInline(CitationInline):
+    fk_name = "regulation"
+
+
+@admin.register(Body)
+class BodyAdmin(TabbedTranslationAdmin):
+    list_display = ["code", "name", "jurisdiction"]
+    list_filter = ["jurisdiction"]
+    search_fields = ["code", "name_en", "name_zh_hans"]
+
+
+@admin.register(Standard)
+class StandardAdmin(
+    ChangeRecordingAdmin, ImportExportModelAdmin, SimpleHistoryAdmin, TabbedTranslationAdmin
+):
+    form = StandardAdminForm
+    resource_classes = [StandardResource]
+    formats = [CSV, XLSX]
+    list_display = [
+        "identifier", "title", "jurisdiction", "legal_force", "status_display", "published",
+    ]  # fmt: skip
+    list_filter = [
+        "sectors", "jurisdiction", StatusFilter, "legal_force", "document_type", "body",
+        TranslationFilter, "published",
+    ]  # fmt: skip
+    list_select_related = ["body"]
+    search_fields = ["identifier", "key", "title_en", "title_zh_hans"]
+    autocomplete_fields = [
+        "body", "amendment_of", "ics_codes", "ccs_codes", "hs_codes", "sectors", "curator",
+    ]  # fmt: skip
+    readonly_fields = ["key", "family_key", "slug", "created_at", "updated_at"]
+    inlines = [AdoptionInline, ReplacementInline, StandardCitationInline]
+    actions = ["publish", "unpublish", "mark_translation_verified"]
+    fieldsets = [
+        (None, {"fields": ["identifier", "body", "document_type", "jurisdiction", "legal_force"]}),
+        (_("Title and scope"), {"fields": [
+            "title", "scope", ("title_en_source", "title_zh_hans_source"),
+            ("scope_en_source", "scope_zh_hans_source"), "translation_verified",
+        ]}),
+        (_("Status"), {"fields": ["stage", "status_label", "amendment_of"]}),
+        (_("Dates"), {"fields": [
+            ("issued_date", "implementation_date"), ("first_issued_date", "confirmed_date"),
+            "withdrawn_date", ("dor", "dav", "doa"), ("dop", "dow"),
+        ]}),
+        (_("Classification"), {"fields": [
+            "sectors", "ics_codes", "ccs_codes", "hs_codes", "committee_code", "committee_name",
+        ]}),
+        (_("Provenance"), {"fields": [
+            "source_url", "last_verified", "curator", "published", "key", "family_key", "slug",
+            "created_at", "updated_at",
+        ]}),
+    ]  # fmt: skip
+
+    @admin.display(description=_("status"))
+    def status_display(self, obj: Standard) -> str:
+        return obj.get_status_display()
+
+    def get_search_results(self, request, queryset, search_term):
+        """An identifier in any spelling ("gb6675.1", "GB／T 6675.1—2014") finds its
+        record and its editions; words search both title languages."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        try:
+            parsed = parse_identifier(search_term)
+        except IdentifierError:
+            return results, may_have_duplicates
+        return results | queryset.matching_identifier(parsed), may_have_duplicates
+
+
+@admin.register(TechnicalRegulation)
+class TechnicalRegulationAdmin(ChangeRecordingAdmin, SimpleHistoryAdmin, TabbedTranslationAdmin):
+    list_display = ["reference", "short_name", "jurisdiction", "kind", "applies_from", "published"]
+    list_filter = ["jurisdiction", "kind", "sectors", TranslationFilter, "published"]
+    search_fields = [
+        "reference",
+        "short_name_en",
+        "short_name_zh_hans",
+        "title_en",
+        "title_zh_hans",
+    ]
+    autocomplete_fields = ["sectors", "hs_codes", "successor", "curator"]
+    prepopulated_fields = {"slug": ["reference"]}
+    inlines = [RegulationCitationInline]
+    actions = ["publish", "unpublish", "mark_translation_verified"]
+    fieldsets = [
+        (None, {"fields": ["reference", "slug", "jurisdiction", "kind", "authority"]}),
+        (_("Title and scope"), {"fields": [
+            "short_name", "title", "scope", ("title_en_source", "title_zh_hans_source"),
+            "translation_verified",
+        ]}),
+        (_("Dates"), {"fields": [
+            ("adopted_date", "in_force_date"), ("applies_from", "transition_ends"),
+            "repealed_date", "successor",
+        ]}),
+        (_("Conformity"), {"fields": ["conformity_route", "conformity_notes", "marking"]}),
+        (_("Scope by sector and product"), {"fields": ["sectors", "hs_codes"]}),
+        (_("Provenance"), {"fields": ["source_url", "last_verified", "curator", "published"]}),
+    ]  # fmt: skip
+
+
+@admin.register(Citation)
+class CitationAdmin(ChangeRecordingAdmin, SimpleHistoryAdmin, TabbedTranslationAdmin):
+    list_display = ["regulation", "standard", "kind", "date_cited", "presumption_ends"]
+    list_filter = ["kind", "regulation"]
+    list_select_related = ["regulation", "standard"]
+    search_fields = ["standard__identifier", "regulation__reference", "oj_reference"]
+    autocomplete_fields = ["regulation", "standard", "replaces"]
+
+    def save_related(self, request, form, formsets, change):
+        admin.ModelAdmin.save_related(self, request, form, formsets, change)
+        changes.record_changes(
+            Citation,
+            form.instance._snapshot_before,
+            [form.instance.pk],
+            actor=request.user,
+            via=ChangeVia.ADMIN,
+        )
+
+
+@admin.register(Change)
+class ChangeAdmin(admin.ModelAdmin):
+    """The change log is written by the system; everyone reads it, nobody edits it."""
+
+    list_display = ["created_at", "kind", "standard", "regulation", "via", "actor"]
+    list_filter = ["kind", "via", "sectors"]
+    list_select_related = ["standard", "regulation", "actor"]
+    search_fields = ["standard__identifier", "regulation__reference"]
+    readonly_fields = [f.name for f in Change._meta.fields] + ["sectors"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class TranslationQueueAdmin(admin.ModelAdmin):
+    """Records whose Chinese or English title is missing, machine-made or unverified."""
+
+    list_display = ["__str__", "title_en", "title_zh_hans", "title_en_source",
+                    "title_zh_hans_source", "translation_verified"]  # fmt: skip
+    list_editable = ["title_en", "title_zh_hans", "title_en_source", "title_zh_hans_source",
+                     "translation_verified"]  # fmt: skip
+    list_filter = [TranslationFilter]
+    actions = ["mark_translation_verified"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(
+                Q(title_en="")
+                | Q(title_en__isnull=True)
+                | Q(title_zh_hans="")
+                | Q(title_zh_hans__isnull=True)
+                | Q(translation_verified=False)
+            )
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StandardTranslationQueue)
+class StandardTranslationQueueAdmin(ChangeRecordingAdmin, TranslationQueueAdmin):
+    search_fields = ["identifier", "title_en", "title_zh_hans"]
+
+
+@admin.register(RegulationTranslationQueue)
+class RegulationTranslationQueueAdmin(ChangeRecordingAdmin, TranslationQueueAdmin):
+    search_fields = ["reference", "title_en", "title_zh_hans"]

@@ -1,0 +1,384 @@
+"""Saving public records and writing their Change rows: the one path for every writer.
+
+Admin edits, imports and the API all go through `record_changes`: take a snapshot of
+the records before writing (`snapshot`), write them, and hand both to
+`record_changes`, which diffs the snapshots and writes one Change row per kind of
+change (new, status, dates, translation…) with the changed fields as [old, new].
+`save_record` does the three steps for a single record.
+
+Snapshots are built in bulk, a fixed number of queries for any number of records, so
+an import of tens of thousands of rows can use the same path.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.db import models, transaction
+
+from standards.models import (
+    Adoption,
+    Change,
+    ChangeKind,
+    ChangeVia,
+    Citation,
+    Replacement,
+    Stage,
+    Standard,
+    TechnicalRegulation,
+)
+
+Snapshot = dict[str, Any]
+
+STANDARD_GROUPS: dict[str, list[str]] = {
+    ChangeKind.STATUS: ["stage", "status_label"],
+    ChangeKind.DATES: [
+        "issued_date",
+        "implementation_date",
+        "first_issued_date",
+        "confirmed_date",
+        "withdrawn_date",
+        "dor",
+        "dav",
+        "doa",
+        "dop",
+        "dow",
+    ],
+    ChangeKind.TRANSLATION: [
+        "title_en",
+        "title_zh_hans",
+        "scope_en",
+        "scope_zh_hans",
+        "title_en_source",
+        "title_zh_hans_source",
+        "scope_en_source",
+        "scope_zh_hans_source",
+        "translation_verified",
+    ],
+    ChangeKind.REPLACED: ["replaced_by"],
+    ChangeKind.UPDATED: [
+        "identifier",
+        "document_type",
+        "body",
+        "jurisdiction",
+        "legal_force",
+        "committee_code",
+        "committee_name_en",
+        "committee_name_zh_hans",
+        "amendment_of",
+        "source_url",
+        "sectors",
+        "ics_codes",
+        "ccs_codes",
+        "hs_codes",
+        "replaces",
+        "adopts",
+    ],
+}
+REGULATION_GROUPS: dict[str, list[str]] = {
+    ChangeKind.DATES: [
+        "adopted_date",
+        "in_force_date",
+        "applies_from",
+        "transition_ends",
+        "repealed_date",
+    ],
+    ChangeKind.TRANSLATION: [
+        "short_name_en",
+        "short_name_zh_hans",
+        "title_en",
+        "title_zh_hans",
+        "scope_en",
+        "scope_zh_hans",
+        "title_en_source",
+        "title_zh_hans_source",
+        "translation_verified",
+    ],
+    ChangeKind.UPDATED: [
+        "reference",
+        "jurisdiction",
+        "kind",
+        "authority_en",
+        "authority_zh_hans",
+        "conformity_route",
+        "conformity_notes_en",
+        "conformity_notes_zh_hans",
+        "marking",
+        "successor",
+        "source_url",
+        "sectors",
+        "hs_codes",
+    ],
+}
+CITATION_FIELDS = [
+    "kind",
+    "oj_reference",
+    "date_cited",
+    "presumption_ends",
+    "restrictions_en",
+    "restrictions_zh_hans",
+    "replaces",
+]
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready, comparable form of a field value."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _scalar_fields(groups: Mapping[str, list[str]], m2m: set[str]) -> list[str]:
+    return [f for fields in groups.values() for f in fields if f not in m2m]
+
+
+def _snapshot_standards(pks: Sequence[int]) -> dict[int, Snapshot]:
+    relations = {"body", "amendment_of"}
+    m2m = {"sectors", "ics_codes", "ccs_codes", "hs_codes", "replaces", "replaced_by", "adopts"}
+    scalars = [f for f in _scalar_fields(STANDARD_GROUPS, m2m) if f not in relations]
+    rows = Standard.objects.filter(pk__in=pks).values(
+        "pk", "published", *scalars, "body__code", "amendment_of__identifier"
+    )
+    snaps: dict[int, Snapshot] = {}
+    for row in rows:
+        snap = {f: _plain(row[f]) for f in scalars}
+        snap["body"] = row["body__code"]
+        snap["amendment_of"] = row["amendment_of__identifier"]
+        snap["published"] = row["published"]
+        for name in m2m:
+            snap[name] = []
+        snap["_sector_ids"] = []
+        snaps[row["pk"]] = snap
+
+    def collect(queryset: models.QuerySet, field: str) -> None:
+        for pk, value in queryset:
+            snaps[pk][field].append(value)
+
+    collect(
+        Standard.sectors.through.objects.filter(standard_id__in=pks).values_list(
+            "standard_id", "sector__slug"
+        ),
+        "sectors",
+    )
+    collect(
+        Standard.sectors.through.objects.filter(standard_id__in=pks).values_list(
+            "standard_id", "sector_id"
+        ),
+        "_sector_ids",
+    )
+    collect(
+        Standard.ics_codes.through.objects.filter(standard_id__in=pks).values_list(
+            "standard_id", "icscode__code"
+        ),
+        "ics_codes",
+    )
+    collect(
+        Standard.ccs_codes.through.objects.filter(standard_id__in=pks).values_list(
+            "standard_id", "ccscode__code"
+        ),
+        "ccs_codes",
+    )
+    collect(
+        Standard.hs_codes.through.objects.filter(standard_id__in=pks).values_list(
+            "standard_id", "hscode__code"
+        ),
+        "hs_codes",
+    )
+    for new_id, old_identifier, extent in Replacement.objects.filter(new_id__in=pks).values_list(
+        "new_id", "old__identifier", "extent"
+    ):
+        snaps[new_id]["replaces"].append(f"{old_identifier} ({extent})")
+    for old_id, new_identifier, extent in Replacement.objects.filter(old_id__in=pks).values_list(
+        "old_id", "new__identifier", "extent"
+    ):
+        snaps[old_id]["replaced_by"].append(f"{new_identifier} ({extent})")
+    for pk, adopted, degree in Adoption.objects.filter(standard_id__in=pks).values_list(
+        "standard_id", "adopted__identifier", "degree"
+    ):
+        snaps[pk]["adopts"].append(f"{degree} {adopted}")
+    for snap in snaps.values():
+        for name in m2m:
+            snap[name] = sorted(snap[name])
+    return snaps
+
+
+def _snapshot_regulations(pks: Sequence[int]) -> dict[int, Snapshot]:
+    m2m = {"sectors", "hs_codes"}
+    scalars = [f for f in _scalar_fields(REGULATION_GROUPS, m2m) if f != "successor"]
+    snaps: dict[int, Snapshot] = {}
+    for row in TechnicalRegulation.objects.filter(pk__in=pks).values(
+        "pk", "published", *scalars, "successor__reference"
+    ):
+        snap = {f: _plain(row[f]) for f in scalars}
+        snap.update(successor=row["successor__reference"], published=row["published"])
+        snap.update(sectors=[], hs_codes=[], _sector_ids=[])
+        snaps[row["pk"]] = snap
+    through = TechnicalRegulation.sectors.through.objects.filter(technicalregulation_id__in=pks)
+    for pk, slug, sector_id in through.values_list(
+        "technicalregulation_id", "sector__slug", "sector_id"
+    ):
+        snaps[pk]["sectors"].append(slug)
+        snaps[pk]["_sector_ids"].append(sector_id)
+    hs = TechnicalRegulation.hs_codes.through.objects.filter(technicalregulation_id__in=pks)
+    for pk, code in hs.values_list("technicalregulation_id", "hscode__code"):
+        snaps[pk]["hs_codes"].append(code)
+    for snap in snaps.values():
+        snap["sectors"].sort()
+        snap["hs_codes"].sort()
+    return snaps
+
+
+def _snapshot_citations(pks: Sequence[int]) -> dict[int, Snapshot]:
+    scalars = [f for f in CITATION_FIELDS if f != "replaces"]
+    snaps = {}
+    for row in Citation.objects.filter(pk__in=pks).values(
+        "pk", *scalars, "replaces__identifier", "standard_id", "regulation_id"
+    ):
+        snap = {f: _plain(row[f]) for f in scalars}
+        snap.update(
+            replaces=row["replaces__identifier"],
+            _standard_id=row["standard_id"],
+            _regulation_id=row["regulation_id"],
+        )
+        snaps[row["pk"]] = snap
+    return snaps
+
+
+_SNAPSHOTS = {
+    Standard: _snapshot_standards,
+    TechnicalRegulation: _snapshot_regulations,
+    Citation: _snapshot_citations,
+}
+
+
+def snapshot(model: type[models.Model], pks: Iterable[int | None]) -> dict[int, Snapshot]:
+    """The tracked state of `model` rows `pks` (records not yet saved are skipped)."""
+    pks = [pk for pk in pks if pk is not None]
+    return _SNAPSHOTS[model._meta.concrete_model](pks) if pks else {}
+
+
+def _diff(before: Snapshot, after: Snapshot, fields: list[str]) -> dict[str, list]:
+    # Empty text is stored as NULL or "" depending on the writer; neither is a change.
+    return {
+        f: [before.get(f), after.get(f)]
+        for f in fields
+        if (before.get(f) or None) != (after.get(f) or None)
+    }
+
+
+def _record_kinds(
+    before: Snapshot | None, after: Snapshot, groups: Mapping[str, list[str]]
+) -> list[tuple[str, dict]]:
+    """(kind, fields) pairs for one record; unpublished records yield nothing."""
+    if not after.get("published"):
+        return []
+    if before is None or not before.get("published"):
+        return [(ChangeKind.NEW, {})]
+    kinds: dict[str, dict] = {}
+    for kind, fields in groups.items():
+        changed = _diff(before, after, fields)
+        if kind == ChangeKind.STATUS and "stage" in changed:
+            # Withdrawal and supersession are what readers watch for: name them.
+            kind = {
+                Stage.WITHDRAWN: ChangeKind.WITHDRAWN,
+                Stage.SUPERSEDED: ChangeKind.REPLACED,
+            }.get(changed["stage"][1], kind)
+        if changed:
+            kinds.setdefault(kind, {}).update(changed)
+    # A withdrawal date belongs to the withdrawal, not to a separate "dates changed".
+    for event in (ChangeKind.WITHDRAWN, ChangeKind.REPLACED):
+        dates = kinds.get(ChangeKind.DATES, {})
+        if event in kinds and "withdrawn_date" in dates:
+            kinds[event]["withdrawn_date"] = dates.pop("withdrawn_date")
+            if not dates:
+                del kinds[ChangeKind.DATES]
+    return list(kinds.items())
+
+
+def _citation_kinds(before: Snapshot | None, after: Snapshot) -> list[tuple[str, dict]]:
+    if before is None:
+        cited = {f: [None, after[f]] for f in CITATION_FIELDS if after.get(f) not in (None, "")}
+        return [(ChangeKind.CITED, cited)]
+    changed = _diff(before, after, CITATION_FIELDS)
+    if not changed:
+        return []
+    if "presumption_ends" in changed and changed["presumption_ends"][1]:
+        return [(ChangeKind.CITATION_ENDING, changed)]
+    return [(ChangeKind.UPDATED, changed)]
+
+
+@transaction.atomic
+def record_changes(
+    model: type[models.Model],
+    before: Mapping[int, Snapshot],
+    pks: Iterable[int],
+    *,
+    actor=None,
+    via: str,
+) -> list[Change]:
+    """Compare `before` with the rows as they are now and write the Change rows."""
+    model = model._meta.concrete_model
+    pks = list(pks)
+    after = snapshot(model, pks)
+    pending: list[tuple[Change, list[int]]] = []
+
+    if model is Citation:
+        parents = snapshot(Standard, [a["_standard_id"] for a in after.values()])
+        regulations = snapshot(TechnicalRegulation, [a["_regulation_id"] for a in after.values()])
+        for pk in pks:
+            now = after[pk]
+            regulation = regulations[now["_regulation_id"]]
+            if not regulation["published"]:
+                continue
+            sector_ids = sorted(
+                set(regulation["_sector_ids"]) | set(parents[now["_standard_id"]]["_sector_ids"])
+            )
+            for kind, fields in _citation_kinds(before.get(pk), now):
+                change = Change(
+                    standard_id=now["_standard_id"],
+                    regulation_id=now["_regulation_id"],
+                    kind=kind,
+                    fields=fields,
+                    actor=actor,
+                    via=via,
+                )
+                pending.append((change, sector_ids))
+    else:
+        groups = STANDARD_GROUPS if model is Standard else REGULATION_GROUPS
+        record_field = "standard_id" if model is Standard else "regulation_id"
+        for pk in pks:
+            now = after[pk]
+            for kind, fields in _record_kinds(before.get(pk), now, groups):
+                change = Change(
+                    **{record_field: pk}, kind=kind, fields=fields, actor=actor, via=via
+                )
+                pending.append((change, now["_sector_ids"]))
+
+    changes = Change.objects.bulk_create([change for change, _ in pending])
+    Change.sectors.through.objects.bulk_create(
+        [
+            Change.sectors.through(change_id=change.pk, sector_id=sector_id)
+            for change, sector_ids in pending
+            for sector_id in sector_ids
+        ]
+    )
+    return changes
+
+
+@transaction.atomic
+def save_record(
+    instance: models.Model,
+    *,
+    actor=None,
+    via: str = ChangeVia.SYSTEM,
+    m2m: Mapping[str, Iterable] | None = None,
+) -> list[Change]:
+    """Save one record (and its many-to-many values) and write its Change rows."""
+    model = type(instance)
+    before = snapshot(model, [instance.pk])
+    instance.save()
+    for name, values in (m2m or {}).items():
+        getattr(instance, name).set(values)
+    return record_changes(model, before, [instance.pk], actor=actor, via=via)

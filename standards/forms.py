@@ -1,0 +1,64 @@
+from django import forms
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from standards.identifiers import IdentifierError, parse_identifier
+from standards.models import Standard
+
+
+def describe_identifier_error(exc: IdentifierError) -> str:
+    """The parser's own message in English; in other languages a translated one that
+    still names the part that could not be read."""
+    if translation.get_language() == "en":
+        return str(exc)
+    if not exc.part:
+        return gettext("The identifier is empty or could not be read.")
+    return gettext("Could not read “%(part)s” in the identifier “%(text)s”.") % {
+        "part": exc.part,
+        "text": exc.text,
+    }
+
+
+class StandardAdminForm(forms.ModelForm):
+    """The admin form: the identifier is parsed, its key checked for duplicates, and the
+    document type, jurisdiction and legal force filled from it when left empty."""
+
+    class Meta:
+        model = Standard
+        # The admin passes the full field list from its fieldsets.
+        fields = ["identifier"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("document_type", "jurisdiction", "legal_force"):
+            if name in self.fields:
+                self.fields[name].required = False
+                self.fields[name].help_text = _("Left empty, it follows from the identifier.")
+
+    def clean_identifier(self) -> str:
+        text = self.cleaned_data["identifier"]
+        try:
+            parsed = parse_identifier(text)
+        except IdentifierError as exc:
+            raise forms.ValidationError(describe_identifier_error(exc), code="unparseable") from exc
+        duplicate = Standard.objects.filter(key=parsed.key).exclude(pk=self.instance.pk).first()
+        if duplicate:
+            raise forms.ValidationError(
+                _("%(identifier)s is already in the catalogue."),
+                code="duplicate",
+                params={"identifier": duplicate.identifier},
+            )
+        return text
+
+    def _post_clean(self):
+        # Derived fields are set before the model's own validation runs on them.
+        identifier = self.cleaned_data.get("identifier")
+        if identifier:
+            for name in ("jurisdiction", "legal_force"):
+                setattr(self.instance, name, self.cleaned_data.get(name) or "")
+            self.instance.set_identifier(identifier)
+            for name in ("document_type", "jurisdiction", "legal_force"):
+                if not self.cleaned_data.get(name):
+                    self.cleaned_data[name] = getattr(self.instance, name)
+        super()._post_clean()

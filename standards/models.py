@@ -1,0 +1,801 @@
+import dataclasses
+import datetime
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from sectors.models import CcsCode, HsCode, IcsCode, Sector, TranslationSource
+from standards.identifiers import Identifier, parse_identifier
+
+
+class Jurisdiction(models.TextChoices):
+    CN = "CN", _("China")
+    EU = "EU", _("European Union")
+    INT = "INT", _("International")
+
+
+class LegalForce(models.TextChoices):
+    MANDATORY = "mandatory", _("Mandatory")
+    RECOMMENDED = "recommended", _("Recommended")
+    GUIDANCE = "guidance", _("Guidance")
+    VOLUNTARY = "voluntary", _("Voluntary")
+
+
+class Stage(models.TextChoices):
+    """What a curator records. "Upcoming" and "current" are not stored: see Status."""
+
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+class Status(models.TextChoices):
+    """The common lifecycle shown to readers, derived from the stage and today's date."""
+
+    DRAFT = "draft", _("Draft")
+    UPCOMING = "upcoming", _("Published, not yet in force")
+    CURRENT = "current", _("Current")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+class Degree(models.TextChoices):
+    """Degree of correspondence, ISO/IEC Guide 21-1."""
+
+    IDT = "IDT", _("Identical (IDT)")
+    MOD = "MOD", _("Modified (MOD)")
+    NEQ = "NEQ", _("Not equivalent (NEQ)")
+
+
+class Extent(models.TextChoices):
+    WHOLE = "whole", _("Whole")
+    PARTIAL = "partial", _("Partial")
+
+
+class ChoicesConstraint(models.CheckConstraint):
+    """`field` holds one of `choices` (or "" when `blank`), enforced by the database.
+
+    Validation runs in Python: Django's default CheckConstraint.validate() costs one
+    query per constraint per row, which an import of thousands of rows cannot afford.
+    """
+
+    def __init__(self, *, field: str, choices: list[str], blank: bool = False, name: str, **kwargs):
+        self.field, self.choices, self.blank = field, list(choices), blank
+        allowed = Q(**{f"{field}__in": self.choices})
+        if blank:
+            allowed |= Q(**{field: ""})
+        kwargs.pop("condition", None)
+        super().__init__(condition=allowed, name=name, **kwargs)
+
+    def deconstruct(self):
+        path, args, kwargs = super().deconstruct()
+        kwargs.pop("condition")
+        kwargs.update(field=self.field, choices=self.choices, blank=self.blank)
+        return path, args, kwargs
+
+    def validate(self, model, instance, exclude=None, using=None):
+        if exclude and self.field in exclude:
+            return
+        value = getattr(instance, self.field)
+        if value not in self.choices and not (self.blank and value == ""):
+            raise ValidationError(self.get_violation_error_message(), code="invalid_choice")
+
+
+class DateOrderConstraint(models.CheckConstraint):
+    """`later` is not before `earlier` when both are set; validated in Python as above."""
+
+    def __init__(self, *, later: str, earlier: str, name: str, **kwargs):
+        self.later, self.earlier = later, earlier
+        kwargs.pop("condition", None)
+        kwargs.setdefault("violation_error_code", "date_order")
+        super().__init__(
+            condition=Q(**{f"{later}__isnull": True})
+            | Q(**{f"{earlier}__isnull": True})
+            | Q(**{f"{later}__gte": F(earlier)}),
+            name=name,
+            **kwargs,
+        )
+
+    def deconstruct(self):
+        path, args, kwargs = super().deconstruct()
+        kwargs.pop("condition")
+        kwargs.update(later=self.later, earlier=self.earlier)
+        return path, args, kwargs
+
+    def validate(self, model, instance, exclude=None, using=None):
+        if exclude and (self.later in exclude or self.earlier in exclude):
+            return
+        later, earlier = getattr(instance, self.later), getattr(instance, self.earlier)
+        if later and earlier and later < earlier:
+            raise ValidationError(
+                self.get_violation_error_message(), code=self.violation_error_code
+            )
+
+
+def _choices_check(field: str, choices: type[models.Choices], *, blank: bool = False):
+    return ChoicesConstraint(
+        field=field, choices=choices.values, blank=blank, name=f"%(class)s_{field}_valid"
+    )
+
+
+def _not_before(later: str, earlier: str, name: str, message: str):
+    return DateOrderConstraint(
+        later=later, earlier=earlier, name=f"%(class)s_{name}", violation_error_message=message
+    )
+
+
+class Body(models.Model):
+    """A standards body or authority: SAC, CEN, CENELEC, ETSI, ISO, IEC, MIIT, NMPA…"""
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=3, choices=Jurisdiction.choices)
+    website = models.URLField(_("website"), blank=True)
+
+    class Meta:
+        verbose_name = _("standards body")
+        verbose_name_plural = _("standards bodies")
+        ordering = ["code"]
+        constraints = [_choices_check("jurisdiction", Jurisdiction)]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class StandardQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(published=True)
+
+    def with_status(self, today: datetime.date | None = None):
+        """Annotate `current_status`, computed in SQL the way Standard.status_on is in Python.
+
+        Today's date comes from Django (the site's time zone), not from the database clock.
+        """
+        today = Value(today or timezone.localdate(), output_field=models.DateField())
+        return self.alias(in_force_from=Coalesce("implementation_date", "issued_date")).annotate(
+            current_status=Case(
+                When(stage=Stage.DRAFT, then=Value(Status.DRAFT)),
+                # A withdrawal announced for a later date leaves the standard current.
+                When(
+                    stage__in=[Stage.WITHDRAWN, Stage.SUPERSEDED],
+                    withdrawn_date__gt=today,
+                    then=Value(Status.CURRENT),
+                ),
+                When(stage=Stage.WITHDRAWN, then=Value(Status.WITHDRAWN)),
+                When(stage=Stage.SUPERSEDED, then=Value(Status.SUPERSEDED)),
+                When(in_force_from__gt=today, then=Value(Status.UPCOMING)),
+                default=Value(Status.CURRENT),
+                output_field=models.CharField(),
+            )
+        )
+
+    def with_current_status(self, *statuses: str):
+        return self.with_status().filter(current_status__in=statuses)
+
+    def matching_identifier(self, parsed: Identifier):
+        """Standards that a typed identifier may mean: the exact edition when a year is
+        given, else every edition of the family. Chinese readers often drop "/T" ("gb6675.1"
+        for GB/T 6675.1), so GB, GB/T and GB/Z (and XX, XX/T, XX/Z) match each other."""
+        compact = parsed.document_type.replace("/", "").replace(" ", "")
+        rest_of_family = parsed.family_key[len(compact) :]
+        rest_of_key = parsed.key[len(compact) :]
+        prefixes = [compact]
+        chinese = re.fullmatch(r"([A-Z]{1,3}|DB\d\d)(/[TZ])?", parsed.document_type)
+        if parsed.jurisdiction == Jurisdiction.CN and chinese:
+            prefixes = [chinese.group(1) + suffix for suffix in ("", "T", "Z")]
+        if parsed.year:
+            return self.filter(key__in=[p + rest_of_key for p in prefixes])
+        return self.filter(family_key__in=[p + rest_of_family for p in prefixes])
+
+    def in_sector(self, sector: Sector):
+        return self.filter(sectors=sector)
+
+
+class Standard(models.Model):
+    """A standard as published by its body, in both languages."""
+
+    identifier = models.CharField(
+        _("identifier"), max_length=150, help_text=_("As printed, e.g. GB/T 6675.1-2014.")
+    )
+    key = models.CharField(_("normalised key"), max_length=150, unique=True, editable=False)
+    family_key = models.CharField(
+        _("family key"),
+        max_length=150,
+        db_index=True,
+        editable=False,
+        help_text=_("The identifier without year or amendments; groups the editions."),
+    )
+    slug = models.SlugField(_("permalink"), max_length=160, unique=True, editable=False)
+    document_type = models.CharField(_("document type"), max_length=40, db_index=True)
+    body = models.ForeignKey(
+        Body, verbose_name=_("body"), on_delete=models.PROTECT, related_name="standards"
+    )
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=3, choices=Jurisdiction.choices)
+    legal_force = models.CharField(_("legal force"), max_length=12, choices=LegalForce.choices)
+
+    # Either language may be missing (ISO lists are English only); a check constraint
+    # requires at least one.
+    title = models.CharField(_("title"), max_length=600, blank=True)
+    scope = models.TextField(_("scope"), blank=True)
+    title_en_source = models.CharField(
+        _("source of the English title"),
+        max_length=10,
+        choices=TranslationSource.choices,
+        blank=True,
+    )
+    title_zh_hans_source = models.CharField(
+        _("source of the Chinese title"),
+        max_length=10,
+        choices=TranslationSource.choices,
+        blank=True,
+    )
+    scope_en_source = models.CharField(
+        _("source of the English scope"),
+        max_length=10,
+        choices=TranslationSource.choices,
+        blank=True,
+    )
+    scope_zh_hans_source = models.CharField(
+        _("source of the Chinese scope"),
+        max_length=10,
+        choices=TranslationSource.choices,
+        blank=True,
+    )
+    translation_verified = models.BooleanField(
+        _("translation verified"),
+        default=False,
+        help_text=_("A curator has checked the title and scope in both languages."),
+    )
+
+    stage = models.CharField(
+        _("stage"), max_length=12, choices=Stage.choices, default=Stage.PUBLISHED
+    )
+    status_label = models.CharField(
+        _("status as labelled by the source"),
+        max_length=60,
+        blank=True,
+        help_text=_("The source's own words, e.g. 现行, 即将实施, 废止, or a CEN stage code."),
+    )
+
+    issued_date = models.DateField(_("issued (发布)"), null=True, blank=True)
+    implementation_date = models.DateField(_("implementation (实施)"), null=True, blank=True)
+    first_issued_date = models.DateField(_("first issued"), null=True, blank=True)
+    confirmed_date = models.DateField(_("review confirmed"), null=True, blank=True)
+    withdrawn_date = models.DateField(_("withdrawn (废止)"), null=True, blank=True)
+    dor = models.DateField(_("DOR: date of ratification"), null=True, blank=True)
+    dav = models.DateField(_("DAV: date of availability"), null=True, blank=True)
+    doa = models.DateField(_("DOA: date of announcement"), null=True, blank=True)
+    dop = models.DateField(_("DOP: latest date of publication"), null=True, blank=True)
+    dow = models.DateField(_("DOW: latest date of withdrawal"), null=True, blank=True)
+
+    ics_codes = models.ManyToManyField(
+        IcsCode, verbose_name=_("ICS codes"), blank=True, related_name="standards"
+    )
+    ccs_codes = models.ManyToManyField(
+        CcsCode, verbose_name=_("CCS codes"), blank=True, related_name="standards"
+    )
+    hs_codes = models.ManyToManyField(
+        HsCode, verbose_name=_("HS codes"), blank=True, related_name="standards"
+    )
+    sectors = models.ManyToManyField(
+        Sector, verbose_name=_("sectors"), blank=True, related_name="standards"
+    )
+    committee_code = models.CharField(_("technical committee"), max_length=60, blank=True)
+    committee_name = models.CharField(_("committee name"), max_length=300, blank=True)
+
+    amendment_of = models.ForeignKey(
+        "self",
+        verbose_name=_("amendment of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="amendments",
+    )
+    replaces = models.ManyToManyField(
+        "self",
+        verbose_name=_("replaces"),
+        through="Replacement",
+        symmetrical=False,
+        through_fields=("new", "old"),
+        related_name="replaced_by",
+        blank=True,
+    )
+    adopts = models.ManyToManyField(
+        "self",
+        verbose_name=_("adopts"),
+        through="Adoption",
+        symmetrical=False,
+        through_fields=("standard", "adopted"),
+        related_name="adopted_by",
+        blank=True,
+    )
+
+    source_url = models.URLField(_("source URL"), max_length=500, blank=True)
+    last_verified = models.DateField(_("last verified"), null=True, blank=True)
+    curator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("curator"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    published = models.BooleanField(
+        _("published"), default=False, help_text=_("Only published records appear on public pages.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = StandardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("standard")
+        verbose_name_plural = _("standards")
+        ordering = ["key"]
+        constraints = [
+            _choices_check("jurisdiction", Jurisdiction),
+            _choices_check("legal_force", LegalForce),
+            _choices_check("stage", Stage),
+            _choices_check("title_en_source", TranslationSource, blank=True),
+            _choices_check("title_zh_hans_source", TranslationSource, blank=True),
+            _choices_check("scope_en_source", TranslationSource, blank=True),
+            _choices_check("scope_zh_hans_source", TranslationSource, blank=True),
+            _not_before(
+                "withdrawn_date",
+                "issued_date",
+                "withdrawn_not_before_issued",
+                _("The withdrawal date cannot be before the issue date."),
+            ),
+            _not_before(
+                "implementation_date",
+                "issued_date",
+                "implemented_not_before_issued",
+                _("The implementation date cannot be before the issue date."),
+            ),
+            _not_before(
+                "dow",
+                "dav",
+                "dow_not_before_dav",
+                _("The DOW cannot be before the DAV."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(amendment_of=F("pk")), name="standard_not_amendment_of_itself"
+            ),
+            models.CheckConstraint(condition=~Q(key=""), name="standard_key_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(title_en="") | ~Q(title_zh_hans=""), name="standard_has_a_title"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.identifier
+
+    def set_identifier(self, text: str) -> None:
+        """Parse `text` and set the identifier with everything derived from it.
+
+        Raises IdentifierError naming the part that could not be read. Jurisdiction and
+        legal force follow from the document type unless a curator has set them.
+        """
+        parsed = parse_identifier(text)
+        # Keep the spelling as printed; only an all-lower-case prefix ("gb", "en") is
+        # replaced by the canonical one.
+        self.identifier = parsed.canonical if parsed.prefix.islower() else str(parsed)
+        self.key = parsed.key
+        self.family_key = parsed.family_key
+        self.slug = parsed.slug
+        self.document_type = parsed.document_type
+        self.jurisdiction = self.jurisdiction or parsed.jurisdiction
+        self.legal_force = self.legal_force or parsed.legal_force
+
+    @property
+    def status(self) -> str:
+        """The reader-facing status on `timezone.localdate()`; see StandardQuerySet.with_status."""
+        return self.status_on(timezone.localdate())
+
+    def status_on(self, day: datetime.date) -> str:
+        if self.stage == Stage.DRAFT:
+            return Status.DRAFT
+        if self.stage in (Stage.WITHDRAWN, Stage.SUPERSEDED):
+            if self.withdrawn_date and self.withdrawn_date > day:
+                return Status.CURRENT  # withdrawal announced for a later date
+            return Status(self.stage)
+        in_force_from = self.implementation_date or self.issued_date
+        if in_force_from and in_force_from > day:
+            return Status.UPCOMING
+        return Status.CURRENT
+
+    def get_status_display(self) -> str:
+        return Status(self.status).label
+
+    def counterparts(self) -> list["Counterpart"]:
+        """Standards in other jurisdictions linked to this one through adoptions.
+
+        Direct links (this adopts it, or it adopts this) and shared ones: GB 4706.1 and
+        EN 60335-1 both adopt IEC 60335-1, so each is the other's counterpart "via" it,
+        and both degrees are kept since neither alone says how close the two are.
+        """
+        found: dict[int, Counterpart] = {}
+        for adoption in self.adoptions.select_related("adopted"):
+            found[adoption.adopted_id] = Counterpart(adoption.adopted, adoption.degree)
+        for adoption in self.adoptions_of.select_related("standard"):
+            found.setdefault(adoption.standard_id, Counterpart(adoption.standard, adoption.degree))
+        shared = (
+            Adoption.objects.filter(adopted__adoptions_of__standard=self)
+            .exclude(standard=self)
+            .select_related("standard", "adopted")
+        )
+        own_degree = {a.adopted_id: a.degree for a in self.adoptions.all()}
+        for sibling in shared:
+            found.setdefault(
+                sibling.standard_id,
+                Counterpart(
+                    sibling.standard,
+                    sibling.degree,
+                    via=sibling.adopted,
+                    own_degree=own_degree.get(sibling.adopted_id, ""),
+                ),
+            )
+        return [c for c in found.values() if c.standard.jurisdiction != self.jurisdiction]
+
+
+@dataclasses.dataclass(frozen=True)
+class Counterpart:
+    standard: Standard
+    degree: str
+    via: Standard | None = None
+    own_degree: str = ""
+
+
+class Replacement(models.Model):
+    new = models.ForeignKey(
+        Standard,
+        verbose_name=_("new standard"),
+        on_delete=models.CASCADE,
+        related_name="replacements",
+    )
+    old = models.ForeignKey(
+        Standard,
+        verbose_name=_("replaced standard"),
+        on_delete=models.PROTECT,
+        related_name="replaced_by_links",
+    )
+    extent = models.CharField(
+        _("extent"), max_length=8, choices=Extent.choices, default=Extent.WHOLE
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("replacement")
+        verbose_name_plural = _("replacements")
+        constraints = [
+            models.UniqueConstraint(fields=["new", "old"], name="replacement_unique_pair"),
+            models.CheckConstraint(
+                condition=~Q(new=F("old")), name="standard_cannot_replace_itself"
+            ),
+            _choices_check("extent", Extent),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.new} ← {self.old}"
+
+
+class Adoption(models.Model):
+    """`standard` adopts `adopted` with a degree of correspondence (ISO/IEC Guide 21-1)."""
+
+    standard = models.ForeignKey(
+        Standard,
+        verbose_name=_("adopting standard"),
+        on_delete=models.CASCADE,
+        related_name="adoptions",
+    )
+    adopted = models.ForeignKey(
+        Standard,
+        verbose_name=_("adopted standard"),
+        on_delete=models.PROTECT,
+        related_name="adoptions_of",
+    )
+    degree = models.CharField(_("degree"), max_length=3, choices=Degree.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("adoption")
+        verbose_name_plural = _("adoptions")
+        constraints = [
+            models.UniqueConstraint(fields=["standard", "adopted"], name="adoption_unique_pair"),
+            models.CheckConstraint(
+                condition=~Q(standard=F("adopted")), name="standard_cannot_adopt_itself"
+            ),
+            _choices_check("degree", Degree),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.standard} {self.degree} {self.adopted}"
+
+
+class RegulationKind(models.TextChoices):
+    EU_DIRECTIVE = "eu-directive", _("EU directive")
+    EU_REGULATION = "eu-regulation", _("EU regulation")
+    EU_DECISION = "eu-decision", _("EU decision")
+    CN_LAW = "cn-law", _("Chinese law or state regulation")
+    CN_CCC = "cn-ccc", _("CCC compulsory certification rule")
+    CN_REGISTRATION = "cn-registration", _("Chinese registration or filing rule")
+    CN_MANDATORY = "cn-mandatory", _("Chinese mandatory requirement")
+
+
+class ConformityRoute(models.TextChoices):
+    CE_MODULES = "ce-modules", _("CE marking through conformity assessment modules")
+    CCC_CERTIFICATION = "ccc-certification", _("CCC certification by a designated body")
+    CCC_SELF_DECLARATION = "ccc-self-declaration", _("CCC self-declaration")
+    CCC_EITHER = "ccc-either", _("CCC certification or self-declaration")
+    REGISTRATION = "registration", _("Registration or filing with the authority")
+    DECLARATION = "declaration", _("Manufacturer's declaration, no marking")
+    NONE = "none", _("No specific route")
+
+
+class TechnicalRegulationQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(published=True)
+
+    def in_force(self):
+        today = timezone.localdate()
+        return self.filter(Q(repealed_date__isnull=True) | Q(repealed_date__gt=today))
+
+
+class TechnicalRegulation(models.Model):
+    """An EU act or a Chinese rule that makes standards matter."""
+
+    reference = models.CharField(
+        _("reference"),
+        max_length=120,
+        unique=True,
+        help_text=_("As published, e.g. Directive 2009/48/EC or CNCA-C07-01:2017."),
+    )
+    slug = models.SlugField(_("permalink"), max_length=140, unique=True)
+    short_name = models.CharField(_("short name"), max_length=200)
+    title = models.CharField(_("title"), max_length=600)
+    scope = models.TextField(_("scope"), blank=True)
+    title_en_source = models.CharField(
+        _("source of the English title"),
+        max_length=10,
+        choices=TranslationSource.choices,
+        blank=True,
+    )
+    title_zh_hans_source = models.CharField(
+        _("source of the Chinese title"),
+        max_length=10,
+        choices=TranslationSource.choices,
+        blank=True,
+    )
+    translation_verified = models.BooleanField(_("translation verified"), default=False)
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=3, choices=Jurisdiction.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=RegulationKind.choices)
+    authority = models.CharField(_("authority"), max_length=200, blank=True)
+    adopted_date = models.DateField(_("adopted"), null=True, blank=True)
+    in_force_date = models.DateField(_("in force"), null=True, blank=True)
+    applies_from = models.DateField(_("applies from"), null=True, blank=True)
+    transition_ends = models.DateField(_("transition ends"), null=True, blank=True)
+    repealed_date = models.DateField(_("repealed"), null=True, blank=True)
+    conformity_route = models.CharField(
+        _("conformity route"), max_length=24, choices=ConformityRoute.choices, blank=True
+    )
+    conformity_notes = models.TextField(
+        _("conformity assessment"),
+        blank=True,
+        help_text=_("Modules, certification bodies, documents to keep, in plain words."),
+    )
+    marking = models.CharField(_("marking"), max_length=60, blank=True)
+    sectors = models.ManyToManyField(
+        Sector, verbose_name=_("sectors"), blank=True, related_name="regulations"
+    )
+    hs_codes = models.ManyToManyField(
+        HsCode, verbose_name=_("HS codes"), blank=True, related_name="regulations"
+    )
+    successor = models.ForeignKey(
+        "self",
+        verbose_name=_("successor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="predecessors",
+    )
+    source_url = models.URLField(_("source URL"), max_length=500, blank=True)
+    last_verified = models.DateField(_("last verified"), null=True, blank=True)
+    curator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("curator"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    published = models.BooleanField(_("published"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = TechnicalRegulationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("technical regulation")
+        verbose_name_plural = _("technical regulations")
+        ordering = ["jurisdiction", "reference"]
+        constraints = [
+            _choices_check("jurisdiction", Jurisdiction),
+            _choices_check("kind", RegulationKind),
+            _choices_check("conformity_route", ConformityRoute, blank=True),
+            _choices_check("title_en_source", TranslationSource, blank=True),
+            _choices_check("title_zh_hans_source", TranslationSource, blank=True),
+            _not_before(
+                "in_force_date",
+                "adopted_date",
+                "in_force_not_before_adopted",
+                _("The entry-into-force date cannot be before the adoption date."),
+            ),
+            _not_before(
+                "repealed_date",
+                "adopted_date",
+                "repealed_not_before_adopted",
+                _("The repeal date cannot be before the adoption date."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(successor=F("pk")), name="regulation_not_own_successor"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.short_name})" if self.short_name else self.reference
+
+
+class CitationKind(models.TextChoices):
+    HARMONISED = "harmonised", _("Harmonised standard cited in the Official Journal")
+    COMPULSORY = "compulsory", _("Made compulsory by the rule")
+    CCC_TESTING = "ccc-testing", _("Named for CCC testing")
+    REFERENCED = "referenced", _("Referenced")
+
+
+class Citation(models.Model):
+    """A regulation citing a standard: an OJ listing or a Chinese rule naming it."""
+
+    regulation = models.ForeignKey(
+        TechnicalRegulation,
+        verbose_name=_("regulation"),
+        on_delete=models.CASCADE,
+        related_name="citations",
+    )
+    standard = models.ForeignKey(
+        Standard, verbose_name=_("standard"), on_delete=models.PROTECT, related_name="citations"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=CitationKind.choices)
+    oj_reference = models.CharField(_("OJ reference"), max_length=200, blank=True)
+    date_cited = models.DateField(_("date cited"), null=True, blank=True)
+    presumption_ends = models.DateField(
+        _("end of presumption of conformity"), null=True, blank=True
+    )
+    restrictions = models.TextField(_("restrictions"), blank=True)
+    replaces = models.ForeignKey(
+        Standard,
+        verbose_name=_("replaces in the list"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("citation")
+        verbose_name_plural = _("citations")
+        ordering = ["regulation", "standard"]
+        constraints = [
+            models.UniqueConstraint(fields=["regulation", "standard"], name="citation_unique_pair"),
+            _choices_check("kind", CitationKind),
+            _not_before(
+                "presumption_ends",
+                "date_cited",
+                "presumption_ends_not_before_cited",
+                _("The end of presumption of conformity cannot be before the citation date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.regulation.reference} → {self.standard.identifier}"
+
+
+class StandardTranslationQueue(Standard):
+    """The admin's translation queue: same rows, a list made for translators."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("standard to translate")
+        verbose_name_plural = _("translation queue: standards")
+
+
+class RegulationTranslationQueue(TechnicalRegulation):
+    class Meta:
+        proxy = True
+        verbose_name = _("regulation to translate")
+        verbose_name_plural = _("translation queue: regulations")
+
+
+class ChangeKind(models.TextChoices):
+    NEW = "new", _("New")
+    STATUS = "status", _("Status changed")
+    DATES = "dates", _("Dates changed")
+    REPLACED = "replaced", _("Replaced")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    CITED = "cited", _("Cited")
+    CITATION_ENDING = "citation-ending", _("Citation ending")
+    TRANSLATION = "translation", _("Translation updated")
+    UPDATED = "updated", _("Details updated")
+
+
+class ChangeVia(models.TextChoices):
+    ADMIN = "admin", _("Admin")
+    IMPORT = "import", _("Import")
+    API = "api", _("API")
+    SYSTEM = "system", _("System")
+
+
+class Change(models.Model):
+    """One meaningful change to a public record, with the fields that changed (old → new).
+
+    What's new, feeds, watchlists and digests all read these rows; standards.changes
+    writes them for every write path.
+    """
+
+    standard = models.ForeignKey(
+        Standard,
+        verbose_name=_("standard"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="changes",
+    )
+    regulation = models.ForeignKey(
+        TechnicalRegulation,
+        verbose_name=_("regulation"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="changes",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=ChangeKind.choices)
+    fields = models.JSONField(_("changed fields"), default=dict, blank=True)
+    sectors = models.ManyToManyField(
+        Sector, verbose_name=_("sectors"), blank=True, related_name="changes"
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    via = models.CharField(_("via"), max_length=8, choices=ChangeVia.choices)
+
+    class Meta:
+        verbose_name = _("change")
+        verbose_name_plural = _("changes")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(standard__isnull=False) | Q(regulation__isnull=False),
+                name="change_has_a_record",
+            ),
+            _choices_check("kind", ChangeKind),
+            _choices_check("via", ChangeVia),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.standard or self.regulation}"
