@@ -1,13 +1,20 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from cesip import views
 
+admin.site.site_header = _("CESIP catalogue administration")
+admin.site.site_title = _("CESIP administration")
+admin.site.index_title = _("Catalogue and accounts")
+
 urlpatterns = [
     path("", views.root, name="root"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Browsers ask for /favicon.ico on every page, the admin's included.
+    path("favicon.ico", views.favicon),
     path(
         "robots.txt",
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportModelAdmin
+from import_export.admin import ExportMixin, ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationTabularInline
 from simple_history.admin import SimpleHistoryAdmin
@@ -241,7 +241,10 @@ class StandardAdmin(
 
 
 @admin.register(TechnicalRegulation)
-class TechnicalRegulationAdmin(ChangeRecordingAdmin, SimpleHistoryAdmin, TabbedTranslationAdmin):
+class TechnicalRegulationAdmin(
+    ChangeRecordingAdmin, ExportMixin, SimpleHistoryAdmin, TabbedTranslationAdmin
+):
+    formats = [CSV, XLSX]
     list_display = ["reference", "short_name", "jurisdiction", "kind", "applies_from", "published"]
     list_filter = ["jurisdiction", "kind", "sectors", TranslationFilter, "published"]
     search_fields = [
@@ -259,7 +262,7 @@ class TechnicalRegulationAdmin(ChangeRecordingAdmin, SimpleHistoryAdmin, TabbedT
         (None, {"fields": ["reference", "slug", "jurisdiction", "kind", "authority"]}),
         (_("Title and scope"), {"fields": [
             "short_name", "title", "scope", ("title_en_source", "title_zh_hans_source"),
-            "translation_verified",
+            ("scope_en_source", "scope_zh_hans_source"), "translation_verified",
         ]}),
         (_("Dates"), {"fields": [
             ("adopted_date", "in_force_date"), ("applies_from", "transition_ends"),

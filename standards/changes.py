@@ -94,6 +94,8 @@ REGULATION_GROUPS: dict[str, list[str]] = {
         "scope_zh_hans",
         "title_en_source",
         "title_zh_hans_source",
+        "scope_en_source",
+        "scope_zh_hans_source",
         "translation_verified",
     ],
     ChangeKind.UPDATED: [

@@ -4,7 +4,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from standards.identifiers import IdentifierError, parse_identifier
-from standards.models import Standard
+from standards.models import Standard, printed_form
 
 
 def describe_identifier_error(exc: IdentifierError) -> str:
@@ -49,7 +49,7 @@ class StandardAdminForm(forms.ModelForm):
                 code="duplicate",
                 params={"identifier": duplicate.identifier},
             )
-        return text
+        return printed_form(parsed)
 
     def _post_clean(self):
         # Derived fields are set before the model's own validation runs on them.

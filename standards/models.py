@@ -150,6 +150,74 @@ class Body(models.Model):
         return self.code
 
 
+class CuratedRecord(models.Model):
+    """What every public record carries: how far to trust each translation, where the
+    facts come from, who curates it, and whether the public may see it."""
+
+    title_en_source = models.CharField(
+        _("source of the English title"),
+        max_length=10,
+        choices=TranslationSource.choices,
+        blank=True,
+    )
+    title_zh_hans_source = models.CharField(
+        _("source of the Chinese title"),
+        max_length=10,
+        choices=TranslationSource.choices,
+        blank=True,
+    )
+    scope_en_source = models.CharField(
+        _("source of the English scope"),
+        max_length=10,
+        choices=TranslationSource.choices,
+        blank=True,
+    )
+    scope_zh_hans_source = models.CharField(
+        _("source of the Chinese scope"),
+        max_length=10,
+        choices=TranslationSource.choices,
+        blank=True,
+    )
+    translation_verified = models.BooleanField(
+        _("translation verified"),
+        default=False,
+        help_text=_("A curator has checked the title and scope in both languages."),
+    )
+    source_url = models.URLField(_("source URL"), max_length=500, blank=True)
+    last_verified = models.DateField(_("last verified"), null=True, blank=True)
+    curator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("curator"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    published = models.BooleanField(
+        _("published"), default=False, help_text=_("Only published records appear on public pages.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def source_constraints() -> list[models.CheckConstraint]:
+        return [
+            _choices_check(field, TranslationSource, blank=True)
+            for field in ("title_en_source", "title_zh_hans_source", "scope_en_source",
+                          "scope_zh_hans_source")
+        ]  # fmt: skip
+
+
+def printed_form(parsed: Identifier) -> str:
+    """How a typed identifier is stored: as printed (after full-width characters and
+    dashes are normalised), except that an all-lower-case prefix ("gb", "en") becomes the
+    canonical one."""
+    return parsed.canonical if parsed.prefix.islower() else str(parsed)
+
+
 class StandardQuerySet(models.QuerySet):
     def public(self):
         return self.filter(published=True)
@@ -199,7 +267,7 @@ class StandardQuerySet(models.QuerySet):
         return self.filter(sectors=sector)
 
 
-class Standard(models.Model):
+class Standard(CuratedRecord):
     """A standard as published by its body, in both languages."""
 
     identifier = models.CharField(
@@ -225,36 +293,6 @@ class Standard(models.Model):
     # requires at least one.
     title = models.CharField(_("title"), max_length=600, blank=True)
     scope = models.TextField(_("scope"), blank=True)
-    title_en_source = models.CharField(
-        _("source of the English title"),
-        max_length=10,
-        choices=TranslationSource.choices,
-        blank=True,
-    )
-    title_zh_hans_source = models.CharField(
-        _("source of the Chinese title"),
-        max_length=10,
-        choices=TranslationSource.choices,
-        blank=True,
-    )
-    scope_en_source = models.CharField(
-        _("source of the English scope"),
-        max_length=10,
-        choices=TranslationSource.choices,
-        blank=True,
-    )
-    scope_zh_hans_source = models.CharField(
-        _("source of the Chinese scope"),
-        max_length=10,
-        choices=TranslationSource.choices,
-        blank=True,
-    )
-    translation_verified = models.BooleanField(
-        _("translation verified"),
-        default=False,
-        help_text=_("A curator has checked the title and scope in both languages."),
-    )
-
     stage = models.CharField(
         _("stage"), max_length=12, choices=Stage.choices, default=Stage.PUBLISHED
     )
@@ -318,22 +356,6 @@ class Standard(models.Model):
         blank=True,
     )
 
-    source_url = models.URLField(_("source URL"), max_length=500, blank=True)
-    last_verified = models.DateField(_("last verified"), null=True, blank=True)
-    curator = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("curator"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    published = models.BooleanField(
-        _("published"), default=False, help_text=_("Only published records appear on public pages.")
-    )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = StandardQuerySet.as_manager()
 
@@ -345,10 +367,7 @@ class Standard(models.Model):
             _choices_check("jurisdiction", Jurisdiction),
             _choices_check("legal_force", LegalForce),
             _choices_check("stage", Stage),
-            _choices_check("title_en_source", TranslationSource, blank=True),
-            _choices_check("title_zh_hans_source", TranslationSource, blank=True),
-            _choices_check("scope_en_source", TranslationSource, blank=True),
-            _choices_check("scope_zh_hans_source", TranslationSource, blank=True),
+            *CuratedRecord.source_constraints(),
             _not_before(
                 "withdrawn_date",
                 "issued_date",
@@ -386,9 +405,7 @@ class Standard(models.Model):
         legal force follow from the document type unless a curator has set them.
         """
         parsed = parse_identifier(text)
-        # Keep the spelling as printed; only an all-lower-case prefix ("gb", "en") is
-        # replaced by the canonical one.
-        self.identifier = parsed.canonical if parsed.prefix.islower() else str(parsed)
+        self.identifier = printed_form(parsed)
         self.key = parsed.key
         self.family_key = parsed.family_key
         self.slug = parsed.slug
@@ -550,7 +567,7 @@ class TechnicalRegulationQuerySet(models.QuerySet):
         return self.filter(Q(repealed_date__isnull=True) | Q(repealed_date__gt=today))
 
 
-class TechnicalRegulation(models.Model):
+class TechnicalRegulation(CuratedRecord):
     """An EU act or a Chinese rule that makes standards matter."""
 
     reference = models.CharField(
@@ -563,19 +580,6 @@ class TechnicalRegulation(models.Model):
     short_name = models.CharField(_("short name"), max_length=200)
     title = models.CharField(_("title"), max_length=600)
     scope = models.TextField(_("scope"), blank=True)
-    title_en_source = models.CharField(
-        _("source of the English title"),
-        max_length=10,
-        choices=TranslationSource.choices,
-        blank=True,
-    )
-    title_zh_hans_source = models.CharField(
-        _("source of the Chinese title"),
-        max_length=10,
-        choices=TranslationSource.choices,
-        blank=True,
-    )
-    translation_verified = models.BooleanField(_("translation verified"), default=False)
     jurisdiction = models.CharField(_("jurisdiction"), max_length=3, choices=Jurisdiction.choices)
     kind = models.CharField(_("kind"), max_length=20, choices=RegulationKind.choices)
     authority = models.CharField(_("authority"), max_length=200, blank=True)
@@ -607,20 +611,6 @@ class TechnicalRegulation(models.Model):
         on_delete=models.SET_NULL,
         related_name="predecessors",
     )
-    source_url = models.URLField(_("source URL"), max_length=500, blank=True)
-    last_verified = models.DateField(_("last verified"), null=True, blank=True)
-    curator = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("curator"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    published = models.BooleanField(_("published"), default=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = TechnicalRegulationQuerySet.as_manager()
 
@@ -632,8 +622,7 @@ class TechnicalRegulation(models.Model):
             _choices_check("jurisdiction", Jurisdiction),
             _choices_check("kind", RegulationKind),
             _choices_check("conformity_route", ConformityRoute, blank=True),
-            _choices_check("title_en_source", TranslationSource, blank=True),
-            _choices_check("title_zh_hans_source", TranslationSource, blank=True),
+            *CuratedRecord.source_constraints(),
             _not_before(
                 "in_force_date",
                 "adopted_date",

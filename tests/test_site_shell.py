@@ -116,3 +116,9 @@ def test_search_shortens_an_overlong_query(client, sectors):
     response = client.get("/en/search/", {"q": "x" * 2000})
     assert response.status_code == 200
     assert "shortened to its first 200 characters" in response.content.decode()
+
+
+def test_favicon_ico_points_at_the_svg_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("img/favicon.svg")
