@@ -10,7 +10,7 @@ CHROMIUM ?= /usr/bin/chromium
 export DEBUG ?= true
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run serve bootstrap test lint format check messages db-stop clean
+.PHONY: install run serve bootstrap test lint format check messages bench db-stop clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ test: install node_modules/.package-lock.json
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run
 	CHROMIUM_PATH=$(CHROMIUM) $(BIN)/pytest
+
+## Performance figures on scratch databases (see cesip/bench.py); prints, never fails on time.
+bench: install
+	$(BIN)/python -m cesip.bench
 
 ## Refresh the Chinese catalogue from the code (needs GNU gettext) and compile it.
 messages: install

@@ -36,6 +36,7 @@ STANDARD_GROUPS: dict[str, list[str]] = {
     ChangeKind.STATUS: ["stage", "status_label"],
     ChangeKind.DATES: [
         "issued_date",
+        "issued_precision",
         "implementation_date",
         "first_issued_date",
         "confirmed_date",

@@ -9,16 +9,33 @@ through standards.changes, like every other write.
 
 from __future__ import annotations
 
+import csv
+import datetime
+import resource
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
 from django.core.exceptions import ValidationError
+from django.db import reset_queries, transaction
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import CachedInstanceLoader
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from sectors.models import CcsCode, HsCode, IcsCode, Sector
 from standards import changes
 from standards.forms import describe_identifier_error
 from standards.identifiers import IdentifierError, parse_identifier
-from standards.models import Body, ChangeVia, Standard
+from standards.models import (
+    Body,
+    ChangeVia,
+    DatePrecision,
+    Stage,
+    Standard,
+    TranslationSource,
+)
 
 M2M_SEPARATOR = ";"
 
@@ -210,3 +227,408 @@ class StandardResource(resources.ModelResource):
             changes.record_changes(
                 Standard, self._before, touched, actor=kwargs.get("user"), via=ChangeVia.IMPORT
             )
+
+
+# ----------------------------------------------------------------------------------------
+# Bulk import of the international publication lists (ISO, IEC, ETSI)
+# ----------------------------------------------------------------------------------------
+#
+# Tens of thousands of rows: validated in a first streaming pass (nothing is written if
+# any row is wrong), then written in batches inside one transaction with bulk queries,
+# history rows and Change rows through standards.changes. Memory holds one batch plus
+# the set of keys seen, whatever the size of the file.
+
+
+MAX_REPORTED_ERRORS = 50
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return _("Row %(row)s, %(field)s: %(message)s") % {
+            "row": self.row,
+            "field": self.field,
+            "message": self.message,
+        }
+
+
+class ImportRefused(Exception):
+    """The file was not imported; `errors` says where and why (nothing was written)."""
+
+    def __init__(self, errors: list[RowError], *, more: int = 0):
+        self.errors = errors
+        self.more = more
+        lines = [str(error) for error in errors]
+        if more:
+            lines.append(_("… and %(count)s more errors.") % {"count": more})
+        super().__init__("\n".join(lines))
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    changes: int = 0
+    seconds: float = 0.0
+    peak_memory_mb: float = 0.0  # resident set size of the process
+    duplicates: int = 0
+    skipped: list[RowError] = field(default_factory=list)
+
+
+@dataclass
+class PublicationRow:
+    """One validated row, ready to be written."""
+
+    values: dict
+    ics: list[str] = field(default_factory=list)
+    body: str = ""
+
+
+PUBLICATION_FIELDS = [
+    "identifier", "key", "family_key", "slug", "document_type", "jurisdiction", "legal_force",
+    "title_en", "title_en_source", "stage", "status_label", "issued_date", "issued_precision",
+    "committee_code", "source_url", "published",
+]  # fmt: skip
+
+BODY_NAMES = {
+    "ISO": ("International Organization for Standardization", "国际标准化组织", "INT"),
+    "IEC": ("International Electrotechnical Commission", "国际电工委员会", "INT"),
+    "ETSI": ("European Telecommunications Standards Institute", "欧洲电信标准化协会", "EU"),
+}
+
+
+def _month_date(value: str) -> tuple[datetime.date | None, str]:
+    """'2018-07-15', '2018-07' or '2018' → (date, precision); '' → (None, day)."""
+    value = value.strip()
+    if not value:
+        return None, DatePrecision.DAY
+    for fmt, precision in (("%Y-%m-%d", "day"), ("%Y-%m", "month"), ("%Y", "year")):
+        try:
+            return datetime.datetime.strptime(value, fmt).date(), DatePrecision(precision)
+        except ValueError:
+            continue
+    raise ValueError(
+        _("“%(value)s” is not a date (YYYY-MM-DD, YYYY-MM or YYYY).") % {"value": value}
+    )
+
+
+class PublicationList:
+    """A CSV layout of one publisher's list; `read_row` turns a row into field values."""
+
+    name = ""
+    body = ""
+    required_columns: tuple[str, ...] = ()
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
+        try:
+            with self.path.open(encoding="utf-8-sig", newline="") as handle:
+                reader = csv.DictReader(handle)
+                missing = [c for c in self.required_columns if c not in (reader.fieldnames or [])]
+                if missing:
+                    raise ImportRefused([RowError(0, ", ".join(missing), _("Missing column(s)."))])
+                yield from enumerate(reader, start=1)
+        except UnicodeDecodeError as exc:
+            raise ImportRefused(
+                [RowError(0, "file", _("The file is not UTF-8 text: %(error)s") % {"error": exc})]
+            ) from exc
+
+    def prepare(self) -> None:
+        """A first look at the whole file, for facts that span rows."""
+
+    def read_row(self, row: dict[str, str]) -> tuple[PublicationRow | None, list[tuple[str, str]]]:
+        errors: list[tuple[str, str]] = []
+        values: dict = {"title_en_source": TranslationSource.OFFICIAL, "published": True}
+        try:
+            parsed = parse_identifier(row["docid"])
+        except IdentifierError as exc:
+            return None, [("docid", str(exc))]
+        values.update(
+            identifier=str(parsed), key=parsed.key, family_key=parsed.family_key,
+            slug=parsed.slug, document_type=parsed.document_type,
+            jurisdiction=parsed.jurisdiction, legal_force=parsed.legal_force,
+        )  # fmt: skip
+        values["title_en"] = (row.get("title_en") or "").strip()
+        if not values["title_en"]:
+            errors.append(("title_en", _("The title is empty.")))
+        try:
+            values["issued_date"], values["issued_precision"] = _month_date(
+                row.get("published", "")
+            )
+        except ValueError as exc:
+            errors.append(("published", str(exc)))
+        values["committee_code"] = (row.get("committee") or row.get("technical_body") or "")[:60]
+        values["source_url"] = (row.get("source_url") or row.get("pdf_url") or "").strip()
+        values.update(self.status(row))
+        ics = [code.strip() for code in (row.get("ics") or "").split(";") if code.strip()]
+        # Joint documents (ISO/IEC 17025) belong to their first publisher in either list,
+        # so importing the ISO and the IEC list does not flip them back and forth.
+        first = parsed.publishers[0] if parsed.publishers else ""
+        body = first if first in BODY_NAMES else self.body
+        return (None if errors else PublicationRow(values, ics, body)), errors
+
+    def status(self, row: dict[str, str]) -> dict:
+        raise NotImplementedError
+
+
+class IsoList(PublicationList):
+    name = "iso"
+    body = "ISO"
+    required_columns = ("docid", "title_en", "published", "stage", "status", "ics", "source_url")
+
+    def status(self, row):
+        stage = Stage.WITHDRAWN if row["status"] == "withdrawn" else Stage.PUBLISHED
+        label = row["stage"] + (f".{row['substage']}" if row.get("substage") else "")
+        return {"stage": stage, "status_label": label}
+
+
+class IecList(PublicationList):
+    name = "iec"
+    body = "IEC"
+    required_columns = ("docid", "title_en", "published", "stage", "status", "ics", "source_url")
+    STAGES = {
+        "current": Stage.PUBLISHED,
+        "superseded": Stage.SUPERSEDED,
+        "withdrawn": Stage.WITHDRAWN,
+    }
+
+    def status(self, row):
+        return {
+            "stage": self.STAGES.get(row["status"], Stage.PUBLISHED),
+            "status_label": row["stage"],
+        }
+
+
+class EtsiList(PublicationList):
+    """ETSI lists every version of an EN; a later version supersedes the earlier ones."""
+
+    name = "etsi"
+    body = "ETSI"
+    required_columns = ("docid", "en_number", "version", "title_en", "published", "pdf_url")
+
+    def prepare(self) -> None:
+        self.latest: dict[str, tuple[int, ...]] = {}
+        for _number, row in self.rows():
+            version = self._version(row.get("version", ""))
+            if version is not None:
+                number = row["en_number"]
+                self.latest[number] = max(self.latest.get(number, version), version)
+
+    @staticmethod
+    def _version(text: str) -> tuple[int, ...] | None:
+        try:
+            return tuple(int(part) for part in text.split("."))
+        except ValueError:
+            return None
+
+    def status(self, row):
+        version = self._version(row.get("version", ""))
+        latest = self.latest.get(row["en_number"])
+        if version is not None and latest is not None and version < latest:
+            return {"stage": Stage.SUPERSEDED, "status_label": _("later version published")}
+        return {"stage": Stage.PUBLISHED, "status_label": ""}
+
+
+PUBLICATION_LISTS = {cls.name: cls for cls in (IsoList, IecList, EtsiList)}
+
+
+def import_publications(
+    path: Path,
+    list_name: str,
+    *,
+    actor=None,
+    batch_size: int = 2000,
+    skip_invalid: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import an ISO, IEC or ETSI publication list; all or nothing, idempotent.
+
+    With `skip_invalid`, rows with errors are left out (and listed in the report)
+    instead of refusing the file.
+    """
+    started = time.perf_counter()
+    if True:
+        reader = PUBLICATION_LISTS[list_name](Path(path))
+        reader.prepare()
+        known_ics = set(IcsCode.objects.values_list("code", flat=True))
+        report = ImportReport()
+        skip = _validate(reader, known_ics, skip_invalid=skip_invalid, report=report)
+        bodies = {code: _body(code) for code in BODY_NAMES}
+        sector_rules = _sector_rules()
+        with transaction.atomic():
+            batch: list[PublicationRow] = []
+            for number, row in reader.rows():
+                if number in skip:
+                    continue
+                record, _errors = reader.read_row(row)
+                batch.append(record)
+                if len(batch) >= batch_size:
+                    _write_batch(batch, bodies, sector_rules, report, actor)
+                    reset_queries()  # with DEBUG on, Django keeps every SQL string
+                    report.rows += len(batch)
+                    if progress:
+                        progress(report.rows)
+                    batch = []
+            if batch:
+                _write_batch(batch, bodies, sector_rules, report, actor)
+                report.rows += len(batch)
+                if progress:
+                    progress(report.rows)
+    # The process's peak resident memory (Linux reports KiB).
+    report.peak_memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _validate(
+    reader: PublicationList, known_ics: set[str], *, skip_invalid: bool, report: ImportReport
+) -> set[int]:
+    """Check every row; return the row numbers to leave out.
+
+    A row repeating an earlier one exactly (same document, same facts) is left out
+    silently: publishers' lists contain such echoes. A repeat that disagrees is an error.
+    Errors refuse the whole file, unless `skip_invalid`, when those rows are left out and
+    listed in the report.
+    """
+    errors: list[RowError] = []
+    more = 0
+    skip: set[int] = set()
+    seen: dict[str, tuple[int, int]] = {}
+    for number, row in reader.rows():
+        record, row_errors = reader.read_row(row)
+        if record is not None:
+            key = record.values["key"]
+            # The printed spelling may differ ("IEC 61360-C00168" and "…C00168:").
+            facts = {k: v for k, v in record.values.items() if k != "identifier"}
+            fingerprint = hash((repr(sorted(facts.items())), tuple(record.ics)))
+            if key in seen and seen[key][1] == fingerprint:
+                skip.add(number)
+                report.duplicates += 1
+                continue
+            if key in seen:
+                row_errors.append(
+                    ("docid", _("The same standard as row %(row)s.") % {"row": seen[key][0]})
+                )
+            else:
+                seen[key] = (number, fingerprint)
+            unknown = [code for code in record.ics if code not in known_ics]
+            if unknown:
+                row_errors.append(
+                    ("ics", _("Unknown code(s): %(codes)s.") % {"codes": ", ".join(unknown)})
+                )
+        if row_errors:
+            skip.add(number)
+        for field_name, message in row_errors:
+            error = RowError(number, field_name, message)
+            if skip_invalid:
+                report.skipped.append(error)
+            elif len(errors) < MAX_REPORTED_ERRORS:
+                errors.append(error)
+            else:
+                more += 1
+    if errors:
+        raise ImportRefused(errors, more=more)
+    return skip
+
+
+def _body(code: str) -> Body:
+    name_en, name_zh, jurisdiction = BODY_NAMES[code]
+    return Body.objects.get_or_create(
+        code=code,
+        defaults={"name_en": name_en, "name_zh_hans": name_zh, "jurisdiction": jurisdiction},
+    )[0]
+
+
+def _sector_rules() -> list[tuple[str, int]]:
+    """(ICS code, sector id) pairs: a standard belongs to a sector when one of its ICS
+    codes is a sector's code or lies beneath it."""
+    return list(Sector.ics_codes.through.objects.values_list("icscode__code", "sector_id"))
+
+
+def _sectors_for(ics: list[str], rules: list[tuple[str, int]]) -> set[int]:
+    return {
+        sector_id
+        for code in ics
+        for prefix, sector_id in rules
+        if code == prefix or code.startswith(prefix + ".")
+    }
+
+
+def _write_batch(batch, bodies, sector_rules, report: ImportReport, actor) -> None:
+    by_key = {record.values["key"]: record for record in batch}
+    existing = {s.key: s for s in Standard.objects.filter(key__in=by_key)}
+    before = changes.snapshot(Standard, [s.pk for s in existing.values()])
+    to_create, to_update = [], []
+    for key, record in by_key.items():
+        standard = existing.get(key)
+        body = bodies[record.body]
+        if standard is None:
+            to_create.append(Standard(body=body, **record.values))
+            continue
+        if standard.body_id != body.pk or any(
+            getattr(standard, name) != value for name, value in record.values.items()
+        ):
+            for name, value in record.values.items():
+                setattr(standard, name, value)
+            standard.body = body
+            to_update.append(standard)
+    if to_create:
+        bulk_create_with_history(to_create, Standard, batch_size=1000)
+        created = Standard.objects.filter(key__in=[s.key for s in to_create])
+        for pk, key in created.values_list("pk", "key"):
+            existing[key] = Standard(pk=pk, key=key)
+    if to_update:
+        bulk_update_with_history(
+            to_update, Standard, [*PUBLICATION_FIELDS, "body"], batch_size=1000
+        )
+    relinked = _set_codes(existing, by_key, sector_rules)
+    touched = {s.pk for s in to_update} | relinked | {existing[s.key].pk for s in to_create}
+    written = changes.record_changes(
+        Standard, before, sorted(touched), actor=actor, via=ChangeVia.IMPORT
+    )
+    report.created += len(to_create)
+    report.updated += len(touched) - len(to_create)
+    report.unchanged += len(by_key) - len(touched)
+    report.changes += len(written)
+
+
+def _set_codes(existing: dict[str, Standard], by_key, sector_rules) -> set[int]:
+    """Bring ICS codes and sectors in line with the file; return the standards changed."""
+    ics_ids = dict(IcsCode.objects.filter(
+        code__in={code for record in by_key.values() for code in record.ics}
+    ).values_list("code", "pk"))  # fmt: skip
+    pks = [existing[key].pk for key in by_key]
+    changed: set[int] = set()
+    for through, column, wanted_for in (
+        (Standard.ics_codes.through, "icscode_id",
+         lambda record: {ics_ids[code] for code in record.ics}),
+        (Standard.sectors.through, "sector_id",
+         lambda record: _sectors_for(record.ics, sector_rules)),
+    ):  # fmt: skip
+        current: dict[int, set[int]] = {pk: set() for pk in pks}
+        for standard_id, value in through.objects.filter(standard_id__in=pks).values_list(
+            "standard_id", column
+        ):
+            current[standard_id].add(value)
+        add, remove = [], []
+        for key, record in by_key.items():
+            pk = existing[key].pk
+            wanted = wanted_for(record)
+            if wanted != current[pk]:
+                changed.add(pk)
+                add += [
+                    through(standard_id=pk, **{column: value}) for value in wanted - current[pk]
+                ]
+                remove += [(pk, value) for value in current[pk] - wanted]
+        through.objects.bulk_create(add, batch_size=2000)
+        for pk, value in remove:
+            through.objects.filter(standard_id=pk, **{column: value}).delete()
+    return changed

@@ -47,6 +47,14 @@ class Status(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded")
 
 
+class DatePrecision(models.TextChoices):
+    """How much of a date the source gives: lists such as ISO's give only the month."""
+
+    DAY = "day", _("Day")
+    MONTH = "month", _("Month")
+    YEAR = "year", _("Year")
+
+
 class Degree(models.TextChoices):
     """Degree of correspondence, ISO/IEC Guide 21-1."""
 
@@ -304,6 +312,13 @@ class Standard(CuratedRecord):
     )
 
     issued_date = models.DateField(_("issued (发布)"), null=True, blank=True)
+    issued_precision = models.CharField(
+        _("precision of the issue date"),
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text=_("When the source gives only a month or a year, the date is its first day."),
+    )
     implementation_date = models.DateField(_("implementation (实施)"), null=True, blank=True)
     first_issued_date = models.DateField(_("first issued"), null=True, blank=True)
     confirmed_date = models.DateField(_("review confirmed"), null=True, blank=True)
@@ -367,6 +382,7 @@ class Standard(CuratedRecord):
             _choices_check("jurisdiction", Jurisdiction),
             _choices_check("legal_force", LegalForce),
             _choices_check("stage", Stage),
+            _choices_check("issued_precision", DatePrecision),
             *CuratedRecord.source_constraints(),
             _not_before(
                 "withdrawn_date",

@@ -31,6 +31,24 @@ def _reset_language():
     translation.deactivate()
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the reference tables the product ships once, after the test database is
+    created; tests run in transactions that roll back, so the tables stay."""
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("load_reference_data", stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
+@pytest.fixture
+def reference_tables(db):
+    """ICS, CCS, HS 2022, the ten sectors and their codes."""
+    from sectors.models import Sector
+
+    return list(Sector.objects.all())
+
+
 @pytest.fixture
 def sectors(db):
     """The ten launch sectors, from the CSV the product ships."""

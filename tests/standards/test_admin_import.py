@@ -12,7 +12,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sectors.management.commands.load_reference_data import DATA_DIR, load_ics
 from standards.models import Change, ChangeKind, Standard
 from tests.factories import make_body
 from tests.forms import form_data
@@ -68,9 +67,8 @@ EXPORT_FIELDS = ["identifier", "body", "title_en", "title_zh_hans", "implementat
 
 
 @pytest.fixture
-def iso_ready(sectors):
+def iso_ready(reference_tables):
     make_body("ISO")
-    load_ics(DATA_DIR / "ics_codes_ed7_en.csv")
 
 
 def _sample_with(changes: dict[int, dict[str, str]], rows: int = 1000) -> str:

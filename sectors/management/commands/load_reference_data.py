@@ -20,6 +20,7 @@ class Command(BaseCommand):
             ("CCS codes", load_ccs, DATA_DIR / "ccs_codes_zh.csv"),
             ("HS 2022 codes", load_hs, DATA_DIR / "hs2022_nomenclature_en.csv"),
             ("Sectors", load_sectors, DATA_DIR / "sectors.csv"),
+            ("Sector codes", load_sector_codes, DATA_DIR / "sector_codes.csv"),
         ]:
             count = loader(path)
             self.stdout.write(f"{label}: {count} rows loaded from {path.name}.")
@@ -103,4 +104,22 @@ def load_sectors(path: Path) -> int:
         slug = row.pop("slug")
         Sector.objects.update_or_create(slug=slug, defaults=row)
         count += 1
+    return count
+
+
+@transaction.atomic
+def load_sector_codes(path: Path) -> int:
+    """The ICS, CCS and HS codes that define each sector (a code covers its children)."""
+    fields = {"ics": (IcsCode, "ics_codes"), "ccs": (CcsCode, "ccs_codes"), "hs": (HsCode, "hs_codes")}
+    sectors = {sector.slug: sector for sector in Sector.objects.all()}
+    count = 0
+    for row in _rows(path):
+        model, attribute = fields[row["scheme"]]
+        codes = [code for code in row["codes"].split(";") if code]
+        found = list(model.objects.filter(code__in=codes))
+        missing = set(codes) - {obj.code for obj in found}
+        if missing:
+            raise ValueError(f"{path.name}: unknown {row['scheme']} codes {sorted(missing)}")
+        getattr(sectors[row["sector"]], attribute).set(found)
+        count += len(found)
     return count
