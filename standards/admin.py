@@ -213,7 +213,8 @@ class StandardAdmin(
         ]}),
         (_("Status"), {"fields": ["stage", "status_label", "amendment_of"]}),
         (_("Dates"), {"fields": [
-            ("issued_date", "implementation_date"), ("first_issued_date", "confirmed_date"),
+            ("issued_date", "issued_precision", "implementation_date"),
+            ("first_issued_date", "confirmed_date"),
             "withdrawn_date", ("dor", "dav", "doa"), ("dop", "dow"),
         ]}),
         (_("Classification"), {"fields": [

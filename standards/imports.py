@@ -136,7 +136,7 @@ class StandardResource(resources.ModelResource):
             "key", "identifier", "document_type", "body", "jurisdiction", "legal_force",
             "title_en", "title_zh_hans", "scope_en", "scope_zh_hans", "title_en_source",
             "title_zh_hans_source", "scope_en_source", "scope_zh_hans_source",
-            "translation_verified", "stage", "status_label", "issued_date",
+            "translation_verified", "stage", "status_label", "issued_date", "issued_precision",
             "implementation_date", "first_issued_date", "confirmed_date", "withdrawn_date",
             "dor", "dav", "doa", "dop", "dow", "sectors", "ics_codes", "ccs_codes",
             "hs_codes", "committee_code", "committee_name_en", "committee_name_zh_hans",
@@ -455,33 +455,31 @@ def import_publications(
     instead of refusing the file.
     """
     started = time.perf_counter()
-    if True:
-        reader = PUBLICATION_LISTS[list_name](Path(path))
-        reader.prepare()
-        known_ics = set(IcsCode.objects.values_list("code", flat=True))
-        report = ImportReport()
-        skip = _validate(reader, known_ics, skip_invalid=skip_invalid, report=report)
-        bodies = {code: _body(code) for code in BODY_NAMES}
-        sector_rules = _sector_rules()
-        with transaction.atomic():
-            batch: list[PublicationRow] = []
-            for number, row in reader.rows():
-                if number in skip:
-                    continue
-                record, _errors = reader.read_row(row)
-                batch.append(record)
-                if len(batch) >= batch_size:
-                    _write_batch(batch, bodies, sector_rules, report, actor)
-                    reset_queries()  # with DEBUG on, Django keeps every SQL string
-                    report.rows += len(batch)
-                    if progress:
-                        progress(report.rows)
-                    batch = []
-            if batch:
-                _write_batch(batch, bodies, sector_rules, report, actor)
-                report.rows += len(batch)
-                if progress:
-                    progress(report.rows)
+    reader = PUBLICATION_LISTS[list_name](Path(path))
+    reader.prepare()
+    known_ics = set(IcsCode.objects.values_list("code", flat=True))
+    report = ImportReport()
+    skip = _validate(reader, known_ics, skip_invalid=skip_invalid, report=report)
+    bodies = {code: _body(code) for code in BODY_NAMES}
+    sector_rules = _sector_rules()
+
+    def flush(batch: list[PublicationRow]) -> None:
+        _write_batch(batch, bodies, sector_rules, report, actor, owner=reader.body)
+        reset_queries()  # with DEBUG on, Django keeps every SQL string
+        report.rows += len(batch)
+        if progress:
+            progress(report.rows)
+
+    with transaction.atomic():
+        batch: list[PublicationRow] = []
+        for number, row in reader.rows():
+            if number not in skip:
+                batch.append(reader.read_row(row)[0])
+            if len(batch) >= batch_size:
+                flush(batch)
+                batch = []
+        if batch:
+            flush(batch)
     # The process's peak resident memory (Linux reports KiB).
     report.peak_memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report.seconds = time.perf_counter() - started
@@ -562,9 +560,15 @@ def _sectors_for(ics: list[str], rules: list[tuple[str, int]]) -> set[int]:
     }
 
 
-def _write_batch(batch, bodies, sector_rules, report: ImportReport, actor) -> None:
+def _write_batch(batch, bodies, sector_rules, report: ImportReport, actor, *, owner: str) -> None:
     by_key = {record.values["key"]: record for record in batch}
     existing = {s.key: s for s in Standard.objects.filter(key__in=by_key)}
+    # A joint document (ISO/IEC 17025 in the IEC list) that its first publisher's list
+    # already brought in is left as that list has it; otherwise the two lists, whose
+    # titles and links differ slightly, would overwrite each other on every import.
+    for key in [k for k, r in by_key.items() if k in existing and r.body != owner]:
+        del by_key[key]
+        report.unchanged += 1
     before = changes.snapshot(Standard, [s.pk for s in existing.values()])
     to_create, to_update = [], []
     for key, record in by_key.items():

@@ -36,7 +36,7 @@ def _rewrite(tmp_path: Path, name: str, edit) -> Path:
 
 def test_iso_rows_import_with_codes_sectors_and_month_precision():
     report = import_publications(SAMPLES / "iso_sample.csv", "iso")
-    assert (report.rows, report.created, report.unchanged) == (40, 40, 0)
+    assert (report.rows, report.created, report.unchanged) == (41, 41, 0)
     toys = Standard.objects.get(key="ISO8124-1:2022")
     assert toys.title_en.startswith("Safety of toys")
     assert (toys.body.code, toys.jurisdiction, toys.legal_force) == ("ISO", "INT", "voluntary")
@@ -46,7 +46,7 @@ def test_iso_rows_import_with_codes_sectors_and_month_precision():
     assert toys.source_url.startswith("https://www.iso.org/")
     withdrawn = Standard.objects.get(key="ISO8124-1:2018")
     assert withdrawn.stage == Stage.WITHDRAWN and withdrawn.status_label.startswith("95")
-    assert Change.objects.filter(kind=ChangeKind.NEW, via=ChangeVia.IMPORT).count() == 40
+    assert Change.objects.filter(kind=ChangeKind.NEW, via=ChangeVia.IMPORT).count() == 41
     assert toys.history.count() == 1
 
 
@@ -133,7 +133,7 @@ def test_rows_repeating_an_earlier_one_are_left_out_but_disagreeing_repeats_refu
     report = import_publications(
         _rewrite(tmp_path, "iso_sample.csv", same_document_other_spelling), "iso"
     )
-    assert (report.created, report.duplicates) == (40, 1)
+    assert (report.created, report.duplicates) == (41, 1)
 
     def disagreeing(rows, fieldnames):
         return [*rows, {**rows[0], "title_en": "Another title"}], fieldnames
@@ -149,5 +149,16 @@ def test_skip_invalid_leaves_out_and_lists_the_bad_rows(tmp_path):
     report = import_publications(
         _rewrite(tmp_path, "iso_sample.csv", edit), "iso", skip_invalid=True
     )
-    assert report.created == 39
+    assert report.created == 40
     assert [(e.row, e.field) for e in report.skipped] == [(1, "title_en")]
+
+
+def test_joint_documents_keep_their_first_publishers_record():
+    import_publications(SAMPLES / "iso_sample.csv", "iso")
+    iec = import_publications(SAMPLES / "iec_sample.csv", "iec")
+    lab = Standard.objects.get(key="ISO/IEC17025:2017".replace("/", ""))
+    assert lab.body.code == "ISO"
+    assert lab.source_url == "https://www.iso.org/standard/66912.html"
+    assert iec.updated == 0
+    again = import_publications(SAMPLES / "iso_sample.csv", "iso")
+    assert (again.created, again.updated) == (0, 0)

@@ -15,15 +15,23 @@ class Command(BaseCommand):
     help = "Load the reference data the product ships under data/ (idempotent)."
 
     def handle(self, *args, **options) -> None:
-        for label, loader, path in [
+        steps = [
             ("ICS codes", load_ics, DATA_DIR / "ics_codes_ed7_en.csv"),
             ("CCS codes", load_ccs, DATA_DIR / "ccs_codes_zh.csv"),
             ("HS 2022 codes", load_hs, DATA_DIR / "hs2022_nomenclature_en.csv"),
             ("Sectors", load_sectors, DATA_DIR / "sectors.csv"),
             ("Sector codes", load_sector_codes, DATA_DIR / "sector_codes.csv"),
-        ]:
+            ("Chinese ICS titles", load_translations, DATA_DIR / "translations/ics_zh_hans.csv"),
+            ("English CCS names", load_translations, DATA_DIR / "translations/ccs_en.csv"),
+            (
+                "Chinese HS descriptions",
+                load_translations,
+                DATA_DIR / "translations/hs_zh_hans.csv",
+            ),
+        ]
+        for number, (label, loader, path) in enumerate(steps, start=1):
             count = loader(path)
-            self.stdout.write(f"{label}: {count} rows loaded from {path.name}.")
+            self.stdout.write(f"[{number}/{len(steps)}] {label}: {count} rows from {path.name}.")
 
 
 def _rows(path: Path) -> Iterator[dict[str, str]]:
@@ -110,7 +118,11 @@ def load_sectors(path: Path) -> int:
 @transaction.atomic
 def load_sector_codes(path: Path) -> int:
     """The ICS, CCS and HS codes that define each sector (a code covers its children)."""
-    fields = {"ics": (IcsCode, "ics_codes"), "ccs": (CcsCode, "ccs_codes"), "hs": (HsCode, "hs_codes")}
+    fields = {
+        "ics": (IcsCode, "ics_codes"),
+        "ccs": (CcsCode, "ccs_codes"),
+        "hs": (HsCode, "hs_codes"),
+    }
     sectors = {sector.slug: sector for sector in Sector.objects.all()}
     count = 0
     for row in _rows(path):
@@ -123,3 +135,27 @@ def load_sector_codes(path: Path) -> int:
         getattr(sectors[row["sector"]], attribute).set(found)
         count += len(found)
     return count
+
+
+# Curator translations of the reference tables, by file: (model, text field, source field).
+TRANSLATION_FILES = {
+    "ics_zh_hans.csv": (IcsCode, "title_zh_hans", "title_zh_hans_source"),
+    "ccs_en.csv": (CcsCode, "name_en", "name_en_source"),
+    "hs_zh_hans.csv": (HsCode, "description_zh_hans", "description_zh_hans_source"),
+}
+
+
+@transaction.atomic
+def load_translations(path: Path) -> int:
+    """Texts the source lists lack in one language, written by CESIP's curators."""
+    model, text_field, source_field = TRANSLATION_FILES[path.name]
+    rows = {row["code"]: row[text_field] for row in _rows(path)}
+    objects = list(model.objects.filter(code__in=rows))
+    missing = set(rows) - {obj.code for obj in objects}
+    if missing:
+        raise ValueError(f"{path.name}: unknown codes {sorted(missing)}")
+    for obj in objects:
+        setattr(obj, text_field, rows[obj.code])
+        setattr(obj, source_field, "curator")
+    model.objects.bulk_update(objects, [text_field, source_field], batch_size=1000)
+    return len(objects)
