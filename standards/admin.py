@@ -1,6 +1,16 @@
+import re
+import uuid
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
@@ -8,9 +18,14 @@ from modeltranslation.admin import TabbedTranslationAdmin, TranslationTabularInl
 from simple_history.admin import SimpleHistoryAdmin
 
 from standards import changes
-from standards.forms import StandardAdminForm
+from standards.forms import PublicationListForm, StandardAdminForm
 from standards.identifiers import IdentifierError, parse_identifier
-from standards.imports import StandardResource
+from standards.imports import (
+    PUBLICATION_LISTS,
+    ImportRefused,
+    StandardResource,
+    preview_publications,
+)
 from standards.models import (
     Adoption,
     Body,
@@ -24,6 +39,7 @@ from standards.models import (
     Status,
     TechnicalRegulation,
 )
+from standards.tasks import import_publication_list
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -188,6 +204,7 @@ class StandardAdmin(
     ChangeRecordingAdmin, ImportExportModelAdmin, SimpleHistoryAdmin, TabbedTranslationAdmin
 ):
     form = StandardAdminForm
+    change_list_template = "admin/standards/standard/change_list.html"
     resource_classes = [StandardResource]
     formats = [CSV, XLSX]
     list_display = [
@@ -230,6 +247,49 @@ class StandardAdmin(
     def status_display(self, obj: Standard) -> str:
         return obj.get_status_display()
 
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_list_view)
+        return [
+            path("import-list/", view, name="standards_standard_import_list"),
+            *super().get_urls(),
+        ]
+
+    def import_list_view(self, request):
+        """Upload an ISO, IEC or ETSI list: a preview first, then the import runs in the
+        background (large lists take a minute or two)."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        ctx = {**self.admin_site.each_context(request), "opts": self.opts,
+               "title": _("Import a publication list")}  # fmt: skip
+        if request.POST.get("token"):
+            upload = _uploaded_list(request.POST["token"])
+            list_name = request.POST.get("list_name", "")
+            if upload is None or list_name not in PUBLICATION_LISTS:
+                raise Http404
+            import_publication_list.enqueue(
+                str(upload), list_name, request.user.pk, request.POST.get("skip_invalid") == "1"
+            )
+            self.message_user(
+                request,
+                _("The import has started; the records appear as the worker writes them."),
+                messages.SUCCESS,
+            )
+            return redirect("admin:standards_standard_changelist")
+        form = PublicationListForm(request.POST or None, request.FILES or None)
+        if form.is_valid():
+            upload = _store_upload(form.cleaned_data["file"])
+            try:
+                ctx["preview"] = preview_publications(
+                    upload, form.cleaned_data["list_name"],
+                    skip_invalid=form.cleaned_data["skip_invalid"],
+                )  # fmt: skip
+                ctx["token"] = upload.stem
+            except ImportRefused as refused:
+                upload.unlink(missing_ok=True)
+                ctx["refused"] = refused
+        ctx["form"] = form
+        return TemplateResponse(request, "admin/standards/standard/import_list.html", ctx)
+
     def get_search_results(self, request, queryset, search_term):
         """An identifier in any spelling ("gb6675.1", "GB／T 6675.1—2014") finds its
         record and its editions; words search both title languages."""
@@ -239,6 +299,27 @@ class StandardAdmin(
         except IdentifierError:
             return results, may_have_duplicates
         return results | queryset.matching_identifier(parsed), may_have_duplicates
+
+
+UPLOAD_DIR_NAME = "list-imports"
+
+
+def _store_upload(uploaded) -> Path:
+    """Keep an uploaded list under MEDIA_ROOT until it is confirmed and imported."""
+    folder = Path(settings.MEDIA_ROOT) / UPLOAD_DIR_NAME
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}.csv"
+    with path.open("wb") as handle:
+        for chunk in uploaded.chunks():
+            handle.write(chunk)
+    return path
+
+
+def _uploaded_list(token: str) -> Path | None:
+    if not re.fullmatch(r"[0-9a-f]{32}", token):
+        return None
+    path = Path(settings.MEDIA_ROOT) / UPLOAD_DIR_NAME / f"{token}.csv"
+    return path if path.is_file() else None
 
 
 @admin.register(TechnicalRegulation)

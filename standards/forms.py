@@ -62,3 +62,17 @@ class StandardAdminForm(forms.ModelForm):
                 if not self.cleaned_data.get(name):
                     self.cleaned_data[name] = getattr(self.instance, name)
         super()._post_clean()
+
+
+class PublicationListForm(forms.Form):
+    """Upload of a publisher's list (ISO, IEC or ETSI CSV layout) in the admin."""
+
+    file = forms.FileField(label=_("File (CSV, UTF-8)"))
+    list_name = forms.ChoiceField(
+        label=_("Layout"),
+        choices=[("iso", _("ISO publications")), ("iec", _("IEC publications")),
+                 ("etsi", _("ETSI European Standards"))],
+    )  # fmt: skip
+    skip_invalid = forms.BooleanField(
+        label=_("Leave out rows with errors instead of refusing the file"), required=False
+    )

@@ -636,3 +636,41 @@ def _set_codes(existing: dict[str, Standard], by_key, sector_rules) -> set[int]:
         for pk, value in remove:
             through.objects.filter(standard_id=pk, **{column: value}).delete()
     return changed
+
+
+@dataclass
+class ImportPreview:
+    rows: int = 0
+    new: int = 0
+    existing: int = 0
+    duplicates: int = 0
+    skipped: list[RowError] = field(default_factory=list)
+
+
+def preview_publications(
+    path: Path, list_name: str, *, skip_invalid: bool = False
+) -> ImportPreview:
+    """What an import would do, without writing: raises ImportRefused like the import."""
+    reader = PUBLICATION_LISTS[list_name](Path(path))
+    reader.prepare()
+    report = ImportReport()
+    known_ics = set(IcsCode.objects.values_list("code", flat=True))
+    skip = _validate(reader, known_ics, skip_invalid=skip_invalid, report=report)
+    preview = ImportPreview(duplicates=report.duplicates, skipped=report.skipped)
+    keys: list[str] = []
+
+    def count(keys: list[str]) -> None:
+        found = Standard.objects.filter(key__in=keys).count()
+        preview.existing += found
+        preview.new += len(keys) - found
+
+    for number, row in reader.rows():
+        if number in skip:
+            continue
+        preview.rows += 1
+        keys.append(reader.read_row(row)[0].values["key"])
+        if len(keys) >= 5000:
+            count(keys)
+            keys = []
+    count(keys)
+    return preview
