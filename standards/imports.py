@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import re
 import resource
 import time
 from collections.abc import Callable, Iterator
@@ -29,9 +30,11 @@ from standards import changes
 from standards.forms import describe_identifier_error
 from standards.identifiers import IdentifierError, parse_identifier
 from standards.models import (
+    Adoption,
     Body,
     ChangeVia,
     DatePrecision,
+    Replacement,
     Stage,
     Standard,
     TranslationSource,
@@ -674,3 +677,328 @@ def preview_publications(
             keys = []
     count(keys)
     return preview
+
+
+# ----------------------------------------------------------------------------------------
+# SAMR's national-standard list layout (全国标准信息公共服务平台 exports)
+# ----------------------------------------------------------------------------------------
+
+CN_BODIES = {
+    "SAC": ("Standardization Administration of China", "国家标准化管理委员会"),
+    "SAMR": ("State Administration for Market Regulation", "国家市场监督管理总局"),
+    "MIIT": ("Ministry of Industry and Information Technology", "工业和信息化部"),
+    "NMPA": ("National Medical Products Administration", "国家药品监督管理局"),
+    "GACC": ("General Administration of Customs of China", "海关总署"),
+    "MEE": ("Ministry of Ecology and Environment", "生态环境部"),
+    "MOHURD": ("Ministry of Housing and Urban-Rural Development", "住房和城乡建设部"),
+    "NEA": ("National Energy Administration", "国家能源局"),
+    "MOT": ("Ministry of Transport", "交通运输部"),
+    "MARA": ("Ministry of Agriculture and Rural Affairs", "农业农村部"),
+    "MEM": ("Ministry of Emergency Management", "应急管理部"),
+    "MPS": ("Ministry of Public Security", "公安部"),
+    "NHC": ("National Health Commission", "国家卫生健康委员会"),
+    "MWR": ("Ministry of Water Resources", "水利部"),
+    "NFGA": ("National Forestry and Grassland Administration", "国家林业和草原局"),
+}
+
+# The source's status words → the stage CESIP records ("upcoming" follows from dates).
+SAMR_STAGES = {
+    "现行": Stage.PUBLISHED,
+    "有效": Stage.PUBLISHED,
+    "即将实施": Stage.PUBLISHED,
+    "废止": Stage.WITHDRAWN,
+    "作废": Stage.WITHDRAWN,
+    "被代替": Stage.SUPERSEDED,
+}
+SAMR_REQUIRED = ("标准号", "中文标准名称")
+
+
+def read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """Header and rows of a CSV (UTF-8, UTF-8 with BOM or GBK) or XLSX file.
+
+    Raises ImportRefused when the file cannot be read at all.
+    """
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises several kinds for a damaged file
+            raise ImportRefused(
+                [RowError(0, "file", _("Not a readable XLSX file: %(error)s") % {"error": exc})]
+            ) from exc
+        rows = [
+            ["" if cell is None else _cell_text(cell) for cell in row]
+            for row in book.worksheets[0].iter_rows(values_only=True)
+        ]
+        book.close()
+    else:
+        raw = path.read_bytes()
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ImportRefused([RowError(0, "file", _("The file is neither UTF-8 nor GBK text."))])
+        rows = list(csv.reader(text.splitlines()))
+    if not rows:
+        raise ImportRefused([RowError(0, "file", _("The file is empty."))])
+    header = [str(name).strip() for name in rows[0]]
+    body = [
+        dict(zip(header, (str(value).strip() for value in row), strict=False))
+        for row in rows[1:]
+        if any(str(value).strip() for value in row)
+    ]
+    return header, body
+
+
+def _cell_text(value) -> str:
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _date(value: str) -> datetime.date | None:
+    value = value.strip()
+    if not value:
+        return None
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"):
+        try:
+            return datetime.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(_("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": value})
+
+
+@dataclass
+class SamrImportReport:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    changes: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def import_samr_list(path: Path, *, actor=None) -> SamrImportReport:
+    """Import a SAMR national-standard list; all or nothing, idempotent.
+
+    Replacements and adoptions link to standards already in the catalogue or in the same
+    file; a link to a standard CESIP does not hold is reported as a warning.
+    """
+    header, rows = read_table(Path(path))
+    missing = [column for column in SAMR_REQUIRED if column not in header]
+    if missing:
+        raise ImportRefused([RowError(0, ", ".join(missing), _("Missing column(s)."))])
+    known = {
+        "ICS": set(IcsCode.objects.values_list("code", flat=True)),
+        "CCS": set(CcsCode.objects.values_list("code", flat=True)),
+        "行业": set(Sector.objects.values_list("slug", flat=True)),
+    }
+    records, errors, seen = [], [], {}
+    for number, row in enumerate(rows, start=1):
+        record, row_errors = _read_samr_row(row, known)
+        if record and record["key"] in seen:
+            row_errors.append(
+                ("标准号", _("The same standard as row %(row)s.") % {"row": seen[record["key"]]})
+            )
+        elif record:
+            seen[record["key"]] = number
+        errors += [RowError(number, column, message) for column, message in row_errors]
+        records.append(record)
+    if errors:
+        raise ImportRefused(
+            errors[:MAX_REPORTED_ERRORS], more=max(len(errors) - MAX_REPORTED_ERRORS, 0)
+        )
+
+    report = SamrImportReport(rows=len(records))
+    sector_rules = _sector_rules()
+    with transaction.atomic():
+        saved: dict[str, Standard] = {}
+        for record in records:
+            saved[record["key"]] = _save_samr_record(record, sector_rules, report, actor)
+        for record in records:
+            _link_samr_record(saved[record["key"]], record, report, actor)
+    return report
+
+
+def _read_samr_row(row: dict[str, str], known: dict[str, set[str]]):
+    errors: list[tuple[str, str]] = []
+    try:
+        parsed = parse_identifier(row.get("标准号", ""))
+    except IdentifierError as exc:
+        return None, [("标准号", describe_identifier_error(exc))]
+    if parsed.jurisdiction != "CN":
+        return None, [("标准号", _("“%(id)s” is not a Chinese standard.") % {"id": row["标准号"]})]
+    record = {
+        "parsed": parsed,
+        "key": parsed.key,
+        "title_zh_hans": row.get("中文标准名称", ""),
+        "title_en": row.get("英文标准名称", ""),
+        "status_label": row.get("标准状态", ""),
+        "committee": row.get("归口单位", ""),
+        "source_url": row.get("来源", ""),
+        "replaces": [],
+        "adopts": None,
+    }
+    if not record["title_zh_hans"]:
+        errors.append(("中文标准名称", _("The title is empty.")))
+    stage = SAMR_STAGES.get(
+        record["status_label"], Stage.PUBLISHED if not record["status_label"] else None
+    )
+    if stage is None:
+        errors.append(
+            ("标准状态", _("Unknown status “%(value)s”.") % {"value": record["status_label"]})
+        )
+    record["stage"] = stage
+    for column, name in (
+        ("发布日期", "issued_date"),
+        ("实施日期", "implementation_date"),
+        ("废止日期", "withdrawn_date"),
+    ):
+        try:
+            record[name] = _date(row.get(column, ""))
+        except ValueError as exc:
+            errors.append((column, str(exc)))
+    for text in split_codes(row.get("代替标准")):
+        partial = "部分" in text
+        try:
+            record["replaces"].append(
+                (parse_identifier(text.replace("(部分)", "").replace("（部分）", "")), partial)
+            )
+        except IdentifierError as exc:
+            errors.append(("代替标准", describe_identifier_error(exc)))
+    adopted, degree = row.get("采用国际标准", ""), row.get("采用程度", "").upper()
+    if adopted:
+        try:
+            record["adopts"] = (parse_identifier(adopted), degree)
+        except IdentifierError as exc:
+            errors.append(("采用国际标准", describe_identifier_error(exc)))
+        if degree not in ("IDT", "MOD", "NEQ"):
+            errors.append(("采用程度", _("The degree must be IDT, MOD or NEQ.")))
+    for column in ("ICS", "CCS", "行业"):
+        values = split_codes(row.get(column))
+        unknown = [value for value in values if value not in known[column]]
+        if unknown:
+            errors.append(
+                (column, _("Unknown code(s): %(codes)s.") % {"codes": ", ".join(unknown)})
+            )
+        record[column] = values
+    return (None if errors else record), errors
+
+
+def _cn_body(code: str) -> Body:
+    name_en, name_zh = CN_BODIES.get(code, (code, code))
+    return Body.objects.get_or_create(
+        code=code, defaults={"name_en": name_en, "name_zh_hans": name_zh, "jurisdiction": "CN"}
+    )[0]
+
+
+def _save_samr_record(record, sector_rules, report: SamrImportReport, actor) -> Standard:
+    parsed = record["parsed"]
+    standard = Standard.objects.filter(key=parsed.key).first() or Standard(published=True)
+    standard.set_identifier(str(parsed))
+    committee = record["committee"]
+    code = re.search(r"SAC/TC\s*\d+(?:/SC\s*\d+)?", committee)
+    values = {
+        "body": _cn_body(parsed.publishers[0] if parsed.publishers else "SAC"),
+        "title_zh_hans": record["title_zh_hans"],
+        "title_zh_hans_source": TranslationSource.OFFICIAL,
+        "title_en": record["title_en"],
+        "title_en_source": TranslationSource.OFFICIAL if record["title_en"] else "",
+        "stage": record["stage"],
+        "status_label": record["status_label"],
+        "issued_date": record["issued_date"],
+        "implementation_date": record["implementation_date"],
+        "withdrawn_date": record["withdrawn_date"],
+        "committee_code": code.group(0) if code else "",
+        "committee_name_zh_hans": committee,
+        "source_url": record["source_url"],
+    }
+    for name, value in values.items():
+        setattr(standard, name, value)
+    sectors = record["行业"] or None
+    sector_ids = (
+        list(Sector.objects.filter(slug__in=sectors).values_list("pk", flat=True))
+        if sectors
+        else sorted(_sectors_for(record["ICS"], sector_rules))
+    )
+    m2m = {
+        "ics_codes": list(IcsCode.objects.filter(code__in=record["ICS"])),
+        "ccs_codes": list(CcsCode.objects.filter(code__in=record["CCS"])),
+        "sectors": sector_ids,
+    }
+    is_new = standard.pk is None
+    if not is_new and not _differs(standard, m2m):
+        report.unchanged += 1
+        return standard
+    written = changes.save_record(standard, actor=actor, via=ChangeVia.IMPORT, m2m=m2m)
+    report.changes += len(written)
+    report.created += is_new
+    report.updated += not is_new
+    return standard
+
+
+def _differs(standard: Standard, m2m: dict) -> bool:
+    """Would saving change anything? (Saving unchanged rows would add history rows.)"""
+    stored = Standard.objects.get(pk=standard.pk)
+    for field_obj in Standard._meta.concrete_fields:
+        if field_obj.name in ("updated_at", "created_at"):
+            continue
+        if getattr(stored, field_obj.attname) != getattr(standard, field_obj.attname):
+            return True
+    current = {
+        "ics_codes": {c.pk for c in m2m["ics_codes"]},
+        "ccs_codes": {c.pk for c in m2m["ccs_codes"]},
+        "sectors": set(m2m["sectors"]),
+    }
+    return any(
+        set(getattr(stored, name).values_list("pk", flat=True)) != wanted
+        for name, wanted in current.items()
+    )
+
+
+def _link_samr_record(standard: Standard, record, report: SamrImportReport, actor) -> None:
+    """Replacement and adoption links; each new link goes through the change path."""
+    wanted_old = []
+    for parsed, partial in record["replaces"]:
+        old = Standard.objects.filter(key=parsed.key).first()
+        if old is None:
+            report.warnings.append(
+                _("%(id)s replaces %(old)s, which is not in the catalogue.")
+                % {"id": standard.identifier, "old": str(parsed)}
+            )
+            continue
+        wanted_old.append((old, "partial" if partial else "whole"))
+    adoption = None
+    if record["adopts"]:
+        parsed, degree = record["adopts"]
+        adopted = Standard.objects.filter(key=parsed.key).first()
+        if adopted is None:
+            report.warnings.append(
+                _("%(id)s adopts %(other)s, which is not in the catalogue.")
+                % {"id": standard.identifier, "other": str(parsed)}
+            )
+        else:
+            adoption = (adopted, degree)
+    links = {(old.pk, extent) for old, extent in wanted_old}
+    current = set(standard.replacements.values_list("old_id", "extent"))
+    current_adoption = set(standard.adoptions.values_list("adopted_id", "degree"))
+    wanted_adoption = {(adoption[0].pk, adoption[1])} if adoption else set()
+    if links <= current and wanted_adoption <= current_adoption:
+        return
+    touched = [standard.pk, *[old.pk for old, _extent in wanted_old]]
+    before = changes.snapshot(Standard, touched)
+    for old, extent in wanted_old:
+        Replacement.objects.update_or_create(new=standard, old=old, defaults={"extent": extent})
+    if adoption:
+        Adoption.objects.update_or_create(
+            standard=standard, adopted=adoption[0], defaults={"degree": adoption[1]}
+        )
+    report.changes += len(
+        changes.record_changes(Standard, before, touched, actor=actor, via=ChangeVia.IMPORT)
+    )

@@ -1,0 +1,131 @@
+"""SAMR's national-standard list layout: CSV (UTF-8, BOM, GBK) and XLSX."""
+
+import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from standards.imports import ImportRefused, import_samr_list, read_table
+from standards.models import Change, ChangeKind, Replacement, Stage, Standard, Status
+
+pytestmark = pytest.mark.django_db
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samr_sample.csv"
+
+
+def _write(tmp_path: Path, text: str, *, encoding: str = "utf-8", name: str = "gb.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def _xlsx(tmp_path: Path, text: str) -> Path:
+    header, rows = read_table(_write(tmp_path, text))
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append([row[column] for column in header])
+    path = tmp_path / "gb.xlsx"
+    book.save(path)
+    return path
+
+
+def test_imports_a_gb_standard_with_its_facts_and_replacement(reference_tables):
+    report = import_samr_list(SAMPLE)
+    assert (report.rows, report.created, report.warnings) == (2, 2, [])
+    toys = Standard.objects.get(key="GB6675.1:2014")
+    assert (toys.title_zh_hans, toys.title_en) == (
+        "玩具安全 第1部分:基本规范",
+        "Toys safety -- Part 1: Basic code",
+    )
+    assert (toys.legal_force, toys.jurisdiction, toys.body.code) == ("mandatory", "CN", "SAC")
+    assert (toys.issued_date, toys.implementation_date) == (
+        datetime.date(2014, 5, 6),
+        datetime.date(2016, 1, 1),
+    )
+    assert (toys.stage, toys.status_label, toys.status) == (Stage.PUBLISHED, "有效", Status.CURRENT)
+    assert toys.committee_code == "SAC/TC 253"
+    assert [c.code for c in toys.ics_codes.all()] == ["97.200.50"]
+    assert [c.code for c in toys.ccs_codes.all()] == ["Y57"]
+    assert [s.slug for s in toys.sectors.all()] == ["toys"]
+    old = Standard.objects.get(key="GB6675:2003")
+    assert old.stage == Stage.SUPERSEDED and old.issued_date is None
+    link = Replacement.objects.get(new=toys)
+    assert (link.old, link.extent) == (old, "partial")
+    assert Change.objects.filter(standard=old, kind=ChangeKind.REPLACED).exists()
+
+
+def test_reimporting_changes_nothing(reference_tables):
+    import_samr_list(SAMPLE)
+    count = Change.objects.count()
+    history = Standard.objects.get(key="GB6675.1:2014").history.count()
+    again = import_samr_list(SAMPLE)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    assert Change.objects.count() == count
+    assert Standard.objects.get(key="GB6675.1:2014").history.count() == history
+
+
+@pytest.mark.parametrize("variant", ["utf-8-sig", "gbk", "xlsx"])
+def test_same_list_in_bom_gbk_and_xlsx(reference_tables, tmp_path, variant):
+    text = SAMPLE.read_text(encoding="utf-8")
+    path = _xlsx(tmp_path, text) if variant == "xlsx" else _write(tmp_path, text, encoding=variant)
+    report = import_samr_list(path)
+    assert report.created == 2
+    assert Standard.objects.get(key="GB6675.1:2014").title_zh_hans == "玩具安全 第1部分:基本规范"
+
+
+def test_a_link_to_a_standard_not_held_is_a_warning(reference_tables, tmp_path):
+    first_row_only = "\n".join(SAMPLE.read_text(encoding="utf-8").splitlines()[:2])
+    report = import_samr_list(_write(tmp_path, first_row_only))
+    assert report.created == 1
+    assert report.warnings == [
+        "GB 6675.1-2014 replaces GB 6675-2003, which is not in the catalogue."
+    ]
+
+
+@pytest.mark.parametrize(
+    "old,new,column,words",
+    [
+        ("2014-05-06", "2014-05-36", "发布日期", "2014-05-36"),
+        ("97.200.50", "97.999.99", "ICS", "97.999.99"),
+        ("GB 6675.1-2014,", "GB 6675.1-20x4,", "标准号", "20x4"),
+        ("GB 6675.1-2014,", "EN 71-1:2014,", "标准号", "not a Chinese standard"),
+        ("有效", "停用", "标准状态", "停用"),
+        ("GB 6675-2003,国家", "GB 6675.1-2014,国家", "标准号", "same standard as row 1"),
+        ("标准号,", "编号,", "标准号", "Missing column"),
+    ],
+    ids=["bad date", "unknown ICS", "unparseable", "not Chinese", "unknown status", "duplicate", "missing column"],  # noqa: E501
+)  # fmt: skip
+def test_broken_lists_are_refused_with_nothing_written(
+    reference_tables, tmp_path, old, new, column, words
+):
+    text = SAMPLE.read_text(encoding="utf-8").replace(old, new, 1)
+    with pytest.raises(ImportRefused) as refused:
+        import_samr_list(_write(tmp_path, text))
+    assert any(e.field == column and words in str(e) for e in refused.value.errors), str(
+        refused.value
+    )
+    assert not Standard.objects.exists() and not Change.objects.exists()
+
+
+def test_a_file_in_neither_utf8_nor_gbk_is_refused(reference_tables, tmp_path):
+    path = tmp_path / "gb.csv"
+    path.write_bytes(b"\xff\xfe\x00\xd8" * 10)
+    with pytest.raises(ImportRefused, match="neither UTF-8 nor GBK"):
+        import_samr_list(path)
+
+
+def test_command_reports_counts_and_refusals(reference_tables, tmp_path):
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = io.StringIO()
+    call_command("import_samr_list", str(SAMPLE), stdout=out)
+    assert "2 rows, 2 created" in out.getvalue()
+    broken = _write(tmp_path, SAMPLE.read_text(encoding="utf-8").replace("2014-05-06", "x"))
+    with pytest.raises(CommandError, match="was not imported"):
+        call_command("import_samr_list", str(broken), stdout=io.StringIO())
