@@ -26,10 +26,11 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 install: $(VENV)/.installed
 
-## Migrate and load the reference data (idempotent).
+## Migrate, load the reference data, and the demo catalogue on an empty database.
 bootstrap: install
 	$(MANAGE) migrate --no-input
 	$(MANAGE) load_reference_data
+	$(MANAGE) load_demo --if-empty
 
 ## The site on http://127.0.0.1:8000 with the task worker beside it; Ctrl-C stops both.
 run: bootstrap serve

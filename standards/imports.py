@@ -706,10 +706,22 @@ SAMR_STAGES = {
     "现行": Stage.PUBLISHED,
     "有效": Stage.PUBLISHED,
     "即将实施": Stage.PUBLISHED,
+    "未生效": Stage.PUBLISHED,
     "废止": Stage.WITHDRAWN,
     "作废": Stage.WITHDRAWN,
     "被代替": Stage.SUPERSEDED,
+    # Catalogues that export in English
+    "active": Stage.PUBLISHED,
+    "valid": Stage.PUBLISHED,
+    "current": Stage.PUBLISHED,
+    "withdrawn": Stage.WITHDRAWN,
+    "abolished": Stage.WITHDRAWN,
+    "obsolete": Stage.WITHDRAWN,
+    "superseded": Stage.SUPERSEDED,
+    "replaced": Stage.SUPERSEDED,
 }
+# A note after an adopted identifier: "IEC 60335-1:2004 (Ed4.1)", "ISO 14971:2007 (更正版)".
+TRAILING_NOTE = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
 SAMR_REQUIRED = ("标准号", "中文标准名称")
 
 
@@ -847,9 +859,8 @@ def _read_samr_row(row: dict[str, str], known: dict[str, set[str]]):
     }
     if not record["title_zh_hans"]:
         errors.append(("中文标准名称", _("The title is empty.")))
-    stage = SAMR_STAGES.get(
-        record["status_label"], Stage.PUBLISHED if not record["status_label"] else None
-    )
+    label = record["status_label"]
+    stage = SAMR_STAGES.get(label, SAMR_STAGES.get(label.lower())) if label else Stage.PUBLISHED
     if stage is None:
         errors.append(
             ("标准状态", _("Unknown status “%(value)s”.") % {"value": record["status_label"]})
@@ -872,14 +883,15 @@ def _read_samr_row(row: dict[str, str], known: dict[str, set[str]]):
             )
         except IdentifierError as exc:
             errors.append(("代替标准", describe_identifier_error(exc)))
-    adopted, degree = row.get("采用国际标准", ""), row.get("采用程度", "").upper()
+    adopted = TRAILING_NOTE.sub("", row.get("采用国际标准", ""))
+    degree = row.get("采用程度", "").strip().upper()
     if adopted:
         try:
             record["adopts"] = (parse_identifier(adopted), degree)
         except IdentifierError as exc:
             errors.append(("采用国际标准", describe_identifier_error(exc)))
-        if degree not in ("IDT", "MOD", "NEQ"):
-            errors.append(("采用程度", _("The degree must be IDT, MOD or NEQ.")))
+    if degree and degree not in ("IDT", "MOD", "NEQ"):
+        errors.append(("采用程度", _("The degree must be IDT, MOD or NEQ.")))
     for column in ("ICS", "CCS", "行业"):
         values = split_codes(row.get(column))
         unknown = [value for value in values if value not in known[column]]
@@ -978,7 +990,12 @@ def _link_samr_record(standard: Standard, record, report: SamrImportReport, acto
     if record["adopts"]:
         parsed, degree = record["adopts"]
         adopted = Standard.objects.filter(key=parsed.key).first()
-        if adopted is None:
+        if not degree:
+            report.warnings.append(
+                _("%(id)s adopts %(other)s, but the list gives no degree (IDT, MOD, NEQ).")
+                % {"id": standard.identifier, "other": str(parsed)}
+            )
+        elif adopted is None:
             report.warnings.append(
                 _("%(id)s adopts %(other)s, which is not in the catalogue.")
                 % {"id": standard.identifier, "other": str(parsed)}

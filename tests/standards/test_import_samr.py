@@ -129,3 +129,29 @@ def test_command_reports_counts_and_refusals(reference_tables, tmp_path):
     broken = _write(tmp_path, SAMPLE.read_text(encoding="utf-8").replace("2014-05-06", "x"))
     with pytest.raises(CommandError, match="was not imported"):
         call_command("import_samr_list", str(broken), stdout=io.StringIO())
+
+
+@pytest.mark.parametrize("label", ["现行", "未生效", "Active", "即将实施"])
+def test_status_words_of_real_lists_are_understood(reference_tables, tmp_path, label):
+    text = SAMPLE.read_text(encoding="utf-8").replace("有效", label, 1)
+    import_samr_list(_write(tmp_path, text))
+    standard = Standard.objects.get(key="GB6675.1:2014")
+    assert (standard.stage, standard.status_label) == (Stage.PUBLISHED, label)
+
+
+def test_adopted_standard_with_a_note_and_no_degree(reference_tables, tmp_path):
+    from tests.factories import make_standard
+
+    make_standard("ISO 8124-1:2009", title_en="Safety of toys — Part 1")
+    with_note = SAMPLE.read_text(encoding="utf-8").replace(
+        "GB 6675-2003 (部分),,,", "GB 6675-2003 (部分),ISO 8124-1:2009 (Ed2),,", 1
+    )
+    report = import_samr_list(_write(tmp_path, with_note))
+    assert report.warnings == [
+        "GB 6675.1-2014 adopts ISO 8124-1:2009, but the list gives no degree (IDT, MOD, NEQ)."
+    ]
+    assert not Standard.objects.get(key="GB6675.1:2014").adoptions.exists()
+    with_degree = with_note.replace("(Ed2),,", "(Ed2),NEQ,", 1)
+    import_samr_list(_write(tmp_path, with_degree, name="again.csv"))
+    (adoption,) = Standard.objects.get(key="GB6675.1:2014").adoptions.all()
+    assert (adoption.adopted.identifier, adoption.degree) == ("ISO 8124-1:2009", "NEQ")
