@@ -282,6 +282,7 @@ class ImportReport:
     peak_memory_mb: float = 0.0  # resident set size of the process
     duplicates: int = 0
     skipped: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -786,17 +787,7 @@ def _date(value: str) -> datetime.date | None:
     raise ValueError(_("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": value})
 
 
-@dataclass
-class SamrImportReport:
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    changes: int = 0
-    warnings: list[str] = field(default_factory=list)
-
-
-def import_samr_list(path: Path, *, actor=None) -> SamrImportReport:
+def import_samr_list(path: Path, *, actor=None) -> ImportReport:
     """Import a SAMR national-standard list; all or nothing, idempotent.
 
     Replacements and adoptions link to standards already in the catalogue or in the same
@@ -827,7 +818,7 @@ def import_samr_list(path: Path, *, actor=None) -> SamrImportReport:
             errors[:MAX_REPORTED_ERRORS], more=max(len(errors) - MAX_REPORTED_ERRORS, 0)
         )
 
-    report = SamrImportReport(rows=len(records))
+    report = ImportReport(rows=len(records))
     sector_rules = _sector_rules()
     with transaction.atomic():
         saved: dict[str, Standard] = {}
@@ -910,7 +901,7 @@ def _cn_body(code: str) -> Body:
     )[0]
 
 
-def _save_samr_record(record, sector_rules, report: SamrImportReport, actor) -> Standard:
+def _save_samr_record(record, sector_rules, report: ImportReport, actor) -> Standard:
     parsed = record["parsed"]
     standard = Standard.objects.filter(key=parsed.key).first() or Standard(published=True)
     standard.set_identifier(str(parsed))
@@ -974,7 +965,7 @@ def _differs(standard: Standard, m2m: dict) -> bool:
     )
 
 
-def _link_samr_record(standard: Standard, record, report: SamrImportReport, actor) -> None:
+def _link_samr_record(standard: Standard, record, report: ImportReport, actor) -> None:
     """Replacement and adoption links; each new link goes through the change path."""
     wanted_old = []
     for parsed, partial in record["replaces"]:
