@@ -715,6 +715,7 @@ SAMR_STAGES = {
     "active": Stage.PUBLISHED,
     "valid": Stage.PUBLISHED,
     "current": Stage.PUBLISHED,
+    "upcoming": Stage.PUBLISHED,
     "withdrawn": Stage.WITHDRAWN,
     "abolished": Stage.WITHDRAWN,
     "obsolete": Stage.WITHDRAWN,
@@ -879,8 +880,10 @@ def _read_samr_row(row: dict[str, str], known: dict[str, set[str]]):
     if adopted:
         try:
             record["adopts"] = (parse_identifier(adopted), degree)
-        except IdentifierError as exc:
-            errors.append(("采用国际标准", describe_identifier_error(exc)))
+        except IdentifierError:
+            # Lists also name documents that are not standards CESIP can identify
+            # ("ECE R44"); the standard itself is still imported, without the link.
+            record["unidentified_adoption"] = adopted
     if degree and degree not in ("IDT", "MOD", "NEQ"):
         errors.append(("采用程度", _("The degree must be IDT, MOD or NEQ.")))
     for column in ("ICS", "CCS", "行业"):
@@ -978,6 +981,11 @@ def _link_samr_record(standard: Standard, record, report: ImportReport, actor) -
             continue
         wanted_old.append((old, "partial" if partial else "whole"))
     adoption = None
+    if record.get("unidentified_adoption"):
+        report.warnings.append(
+            _("%(id)s adopts “%(other)s”, which is not a standard identifier CESIP can read.")
+            % {"id": standard.identifier, "other": record["unidentified_adoption"]}
+        )
     if record["adopts"]:
         parsed, degree = record["adopts"]
         adopted = Standard.objects.filter(key=parsed.key).first()

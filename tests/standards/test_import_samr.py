@@ -131,7 +131,7 @@ def test_command_reports_counts_and_refusals(reference_tables, tmp_path):
         call_command("import_samr_list", str(broken), stdout=io.StringIO())
 
 
-@pytest.mark.parametrize("label", ["现行", "未生效", "Active", "即将实施"])
+@pytest.mark.parametrize("label", ["现行", "未生效", "Active", "Upcoming", "即将实施"])
 def test_status_words_of_real_lists_are_understood(reference_tables, tmp_path, label):
     text = SAMPLE.read_text(encoding="utf-8").replace("有效", label, 1)
     import_samr_list(_write(tmp_path, text))
@@ -155,3 +155,14 @@ def test_adopted_standard_with_a_note_and_no_degree(reference_tables, tmp_path):
     import_samr_list(_write(tmp_path, with_degree, name="again.csv"))
     (adoption,) = Standard.objects.get(key="GB6675.1:2014").adoptions.all()
     assert (adoption.adopted.identifier, adoption.degree) == ("ISO 8124-1:2009", "NEQ")
+
+
+def test_an_adopted_document_that_is_not_a_standard_is_a_warning(reference_tables, tmp_path):
+    text = SAMPLE.read_text(encoding="utf-8").replace(
+        "GB 6675-2003 (部分),,,", "GB 6675-2003 (部分),ECE R44,,", 1
+    )
+    report = import_samr_list(_write(tmp_path, text))
+    assert report.created == 2
+    assert report.warnings == [
+        "GB 6675.1-2014 adopts “ECE R44”, which is not a standard identifier CESIP can read."
+    ]
