@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
 
@@ -14,12 +15,11 @@ class MissingChineseFilter(admin.SimpleListFilter):
         return [("missing", _("Missing")), ("present", _("Present"))]
 
     def queryset(self, request, queryset):
+        missing = Q(**{self.field: ""}) | Q(**{f"{self.field}__isnull": True})
         if self.value() == "missing":
-            return queryset.filter(**{self.field: ""}) | queryset.filter(
-                **{f"{self.field}__isnull": True}
-            )
+            return queryset.filter(missing)
         if self.value() == "present":
-            return queryset.exclude(**{self.field: ""}).exclude(**{f"{self.field}__isnull": True})
+            return queryset.exclude(missing)
         return queryset
 
 

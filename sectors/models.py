@@ -11,11 +11,6 @@ class TranslationSource(models.TextChoices):
     MACHINE = "machine", _("Machine")
 
 
-class ClassificationQuerySet(models.QuerySet):
-    def roots(self):
-        return self.filter(parent__isnull=True)
-
-
 class IcsCode(models.Model):
     """International Classification for Standards (ISO), three levels."""
 
@@ -42,8 +37,6 @@ class IcsCode(models.Model):
         choices=TranslationSource.choices,
         blank=True,
     )
-
-    objects = ClassificationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("ICS code")
@@ -80,8 +73,6 @@ class CcsCode(models.Model):
         choices=TranslationSource.choices,
         blank=True,
     )
-
-    objects = ClassificationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("CCS code")
@@ -120,8 +111,6 @@ class HsCode(models.Model):
         choices=TranslationSource.choices,
         blank=True,
     )
-
-    objects = ClassificationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("HS code")

@@ -70,9 +70,9 @@ class TranslationFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         value = self.value()
         if value == "missing-zh":
-            return queryset.filter(Q(title_zh_hans="") | Q(title_zh_hans__isnull=True))
+            return queryset.missing_title("zh-hans")
         if value == "missing-en":
-            return queryset.filter(Q(title_en="") | Q(title_en__isnull=True))
+            return queryset.missing_title("en")
         if value == "machine":
             return queryset.filter(Q(title_en_source="machine") | Q(title_zh_hans_source="machine"))
         if value == "unverified":
@@ -404,17 +404,7 @@ class TranslationQueueAdmin(admin.ModelAdmin):
     actions = ["mark_translation_verified"]
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .filter(
-                Q(title_en="")
-                | Q(title_en__isnull=True)
-                | Q(title_zh_hans="")
-                | Q(title_zh_hans__isnull=True)
-                | Q(translation_verified=False)
-            )
-        )
+        return super().get_queryset(request).needs_translation()
 
     def has_add_permission(self, request):
         return False

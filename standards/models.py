@@ -226,10 +226,24 @@ def printed_form(parsed: Identifier) -> str:
     return parsed.canonical if parsed.prefix.islower() else str(parsed)
 
 
-class StandardQuerySet(models.QuerySet):
-    def public(self):
-        return self.filter(published=True)
+class CuratedQuerySet(models.QuerySet):
+    """Filters shared by standards and regulations (CuratedRecord)."""
 
+    def missing_title(self, language: str):
+        field = f"title_{language.replace('-', '_')}"
+        return self.filter(Q(**{field: ""}) | Q(**{f"{field}__isnull": True}))
+
+    def needs_translation(self):
+        """Records for the translation queue: a title missing in either language, or
+        not yet verified by a curator."""
+        return (
+            self.missing_title("en")
+            | self.missing_title("zh-hans")
+            | self.filter(translation_verified=False)
+        )
+
+
+class StandardQuerySet(CuratedQuerySet):
     def with_status(self, today: datetime.date | None = None):
         """Annotate `current_status`, computed in SQL the way Standard.status_on is in Python.
 
@@ -270,9 +284,6 @@ class StandardQuerySet(models.QuerySet):
         if parsed.year:
             return self.filter(key__in=[p + rest_of_key for p in prefixes])
         return self.filter(family_key__in=[p + rest_of_family for p in prefixes])
-
-    def in_sector(self, sector: Sector):
-        return self.filter(sectors=sector)
 
 
 class Standard(CuratedRecord):
@@ -574,13 +585,8 @@ class ConformityRoute(models.TextChoices):
     NONE = "none", _("No specific route")
 
 
-class TechnicalRegulationQuerySet(models.QuerySet):
-    def public(self):
-        return self.filter(published=True)
-
-    def in_force(self):
-        today = timezone.localdate()
-        return self.filter(Q(repealed_date__isnull=True) | Q(repealed_date__gt=today))
+class TechnicalRegulationQuerySet(CuratedQuerySet):
+    pass
 
 
 class TechnicalRegulation(CuratedRecord):

@@ -11,7 +11,6 @@ from standards.models import (
     Adoption,
     Body,
     Citation,
-    LegalForce,
     Standard,
     TechnicalRegulation,
 )
@@ -84,14 +83,3 @@ def make_user(email: str, *, group: str | None = None, **kw) -> User:
         user.save(update_fields=["is_staff"])
         user.groups.add(Group.objects.get(name=group))
     return user
-
-
-__all__ = [
-    "LegalForce",
-    "adopt",
-    "cite",
-    "make_body",
-    "make_regulation",
-    "make_standard",
-    "make_user",
-]

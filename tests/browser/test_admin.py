@@ -63,3 +63,20 @@ def test_curator_adds_a_chinese_standard_with_tabbed_translations(page, logged_i
     assert [(c.standard.identifier, c.degree) for c in gb.counterparts()] == [
         ("ISO 8124-1:2022", "MOD")
     ]
+
+
+def test_curator_previews_a_publication_list_in_chinese(
+    page, logged_in_curator, shoot, settings, tmp_path
+):
+    from pathlib import Path
+
+    settings.MEDIA_ROOT = tmp_path
+    page.goto(f"{logged_in_curator}/zh-hans/admin/standards/standard/")
+    page.get_by_role("link", name="导入出版物清单").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("导入出版物清单")
+    sample = Path(__file__).resolve().parents[1] / "data" / "etsi_sample.csv"
+    page.set_input_files("#id_file", str(sample))
+    page.select_option("#id_list_name", "etsi")
+    page.get_by_role("button", name="检查文件").click()
+    expect(page.locator("#content-main")).to_contain_text("共 4 行：4 项新标准，0 项已在目录中")
+    shoot("admin-import-list-preview-zh-hans")

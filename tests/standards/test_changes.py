@@ -6,7 +6,7 @@ import pytest
 
 from sectors.models import Sector
 from standards import changes
-from standards.models import Change, ChangeKind, ChangeVia, Standard
+from standards.models import Change, ChangeKind, ChangeVia
 from tests.factories import cite, make_regulation, make_standard
 from tests.forms import form_data, form_errors
 
@@ -139,4 +139,10 @@ def test_change_log_is_read_only_for_everyone(curator_client, hair_dryer_standar
     page = curator_client.get(f"/en/admin/standards/change/{change.pk}/change/")
     assert page.status_code == 200
     assert b'name="kind"' not in page.content
-    assert Standard.objects.count() == 1
+    edit = curator_client.post(
+        f"/en/admin/standards/change/{change.pk}/change/", {"kind": "new", "via": "api"}
+    )
+    assert edit.status_code == 403
+    change.refresh_from_db()
+    assert (change.kind, change.via) == (ChangeKind.DATES, ChangeVia.ADMIN)
+    assert curator_client.get("/en/admin/standards/change/add/").status_code == 403
