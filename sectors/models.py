@@ -146,6 +146,11 @@ class Sector(models.Model):
         blank=True,
         help_text=_("What a Chinese exporter must do to sell these products in the EU."),
     )
+    market_access_sources = models.TextField(
+        _("market-access sources"),
+        blank=True,
+        help_text=_("The pages the market-access notes were written from, one URL per line."),
+    )
     ics_codes = models.ManyToManyField(
         IcsCode, verbose_name=_("ICS codes"), blank=True, related_name="sectors"
     )

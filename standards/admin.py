@@ -18,10 +18,11 @@ from modeltranslation.admin import TabbedTranslationAdmin, TranslationTabularInl
 from simple_history.admin import SimpleHistoryAdmin
 
 from standards import changes
-from standards.forms import PublicationListForm, StandardAdminForm
+from standards.eu_imports import import_harmonised_list
+from standards.forms import HarmonisedListForm, PublicationListForm, StandardAdminForm
 from standards.identifiers import IdentifierError, parse_identifier
 from standards.imports import (
-    PUBLICATION_LISTS,
+    ImportPreview,
     ImportRefused,
     StandardResource,
     preview_publications,
@@ -39,7 +40,7 @@ from standards.models import (
     Status,
     TechnicalRegulation,
 )
-from standards.tasks import import_publication_list
+from standards.tasks import CURATED_LISTS, LIST_NAMES, import_publication_list
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -255,8 +256,8 @@ class StandardAdmin(
         ]
 
     def import_list_view(self, request):
-        """Upload an ISO, IEC or ETSI list: a preview first, then the import runs in the
-        background (large lists take a minute or two)."""
+        """Upload a list (ISO, IEC, ETSI, SAMR, CEN/CENELEC): a preview first, then the
+        import runs in the background (large lists take a minute or two)."""
         if not self.has_change_permission(request):
             raise PermissionDenied
         ctx = {**self.admin_site.each_context(request), "opts": self.opts,
@@ -264,7 +265,7 @@ class StandardAdmin(
         if request.POST.get("token"):
             upload = _uploaded_list(request.POST["token"])
             list_name = request.POST.get("list_name", "")
-            if upload is None or list_name not in PUBLICATION_LISTS:
+            if upload is None or list_name not in LIST_NAMES:
                 raise Http404
             import_publication_list.enqueue(
                 str(upload), list_name, request.user.pk, request.POST.get("skip_invalid") == "1"
@@ -278,11 +279,14 @@ class StandardAdmin(
         form = PublicationListForm(request.POST or None, request.FILES or None)
         if form.is_valid():
             upload = _store_upload(form.cleaned_data["file"])
+            list_name = form.cleaned_data["list_name"]
             try:
-                ctx["preview"] = preview_publications(
-                    upload, form.cleaned_data["list_name"],
-                    skip_invalid=form.cleaned_data["skip_invalid"],
-                )  # fmt: skip
+                if list_name in CURATED_LISTS:
+                    ctx["preview"] = _dry_run_preview(CURATED_LISTS[list_name], upload)
+                else:
+                    ctx["preview"] = preview_publications(
+                        upload, list_name, skip_invalid=form.cleaned_data["skip_invalid"]
+                    )
                 ctx["token"] = upload.stem
             except ImportRefused as refused:
                 upload.unlink(missing_ok=True)
@@ -308,7 +312,8 @@ def _store_upload(uploaded) -> Path:
     """Keep an uploaded list under MEDIA_ROOT until it is confirmed and imported."""
     folder = Path(settings.MEDIA_ROOT) / UPLOAD_DIR_NAME
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{uuid.uuid4().hex}.csv"
+    suffix = ".xlsx" if uploaded.name.lower().endswith(".xlsx") else ".csv"
+    path = folder / f"{uuid.uuid4().hex}{suffix}"
     with path.open("wb") as handle:
         for chunk in uploaded.chunks():
             handle.write(chunk)
@@ -318,8 +323,23 @@ def _store_upload(uploaded) -> Path:
 def _uploaded_list(token: str) -> Path | None:
     if not re.fullmatch(r"[0-9a-f]{32}", token):
         return None
-    path = Path(settings.MEDIA_ROOT) / UPLOAD_DIR_NAME / f"{token}.csv"
-    return path if path.is_file() else None
+    for suffix in (".csv", ".xlsx"):
+        path = Path(settings.MEDIA_ROOT) / UPLOAD_DIR_NAME / f"{token}{suffix}"
+        if path.is_file():
+            return path
+    return None
+
+
+def _dry_run_preview(importer, upload: Path) -> ImportPreview:
+    """Run the import in a transaction that is rolled back: exactly what it would do."""
+    report = importer(upload, dry_run=True)
+    return ImportPreview(
+        rows=report.rows,
+        new=report.created,
+        existing=report.updated + report.unchanged,
+        warnings=report.warnings,
+        citations=report.citations,
+    )
 
 
 @admin.register(TechnicalRegulation)
@@ -340,6 +360,69 @@ class TechnicalRegulationAdmin(
     prepopulated_fields = {"slug": ["reference"]}
     inlines = [RegulationCitationInline]
     actions = ["publish", "unpublish", "mark_translation_verified"]
+    change_form_template = "admin/standards/technicalregulation/change_form.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_harmonised_view)
+        return [
+            path(
+                "<int:pk>/import-harmonised/",
+                view,
+                name="standards_technicalregulation_import_harmonised",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_harmonised_view(self, request, pk: int):
+        """Upload the Commission's summary list for this act: a preview, then the import."""
+        regulation = self.get_object(request, str(pk))
+        if regulation is None:
+            raise Http404
+        if not self.has_change_permission(request, regulation):
+            raise PermissionDenied
+        ctx = {
+            **self.admin_site.each_context(request), "opts": self.opts,
+            "original": regulation,
+            "title": _("Import the list of harmonised standards"),
+        }  # fmt: skip
+        if request.POST.get("token"):
+            upload = _uploaded_list(request.POST["token"])
+            if upload is None:
+                raise Http404
+            try:
+                report = import_harmonised_list(upload, regulation, actor=request.user)
+            except ImportRefused as refused:  # the catalogue changed since the preview
+                ctx["refused"] = refused
+                ctx["form"] = HarmonisedListForm()
+                return TemplateResponse(
+                    request, "admin/standards/technicalregulation/import_harmonised.html", ctx
+                )
+            finally:
+                upload.unlink(missing_ok=True)
+            self.message_user(
+                request,
+                _("%(rows)s rows imported: %(new)s new standards, %(citations)s citations written.")
+                % {"rows": report.rows, "new": report.created, "citations": report.citations},
+                messages.SUCCESS,
+            )
+            return redirect("admin:standards_technicalregulation_change", regulation.pk)
+        form = HarmonisedListForm(request.POST or None, request.FILES or None)
+        if form.is_valid():
+            upload = _store_upload(form.cleaned_data["file"])
+            try:
+                ctx["preview"] = _dry_run_preview(
+                    lambda path, dry_run: import_harmonised_list(path, regulation, dry_run=dry_run),
+                    upload,
+                )
+                ctx["token"] = upload.stem
+            except ImportRefused as refused:
+                upload.unlink(missing_ok=True)
+                ctx["refused"] = refused
+        ctx["form"] = form
+        return TemplateResponse(
+            request, "admin/standards/technicalregulation/import_harmonised.html", ctx
+        )
+
     fieldsets = [
         (None, {"fields": ["reference", "slug", "jurisdiction", "kind", "authority"]}),
         (_("Title and scope"), {"fields": [

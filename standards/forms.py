@@ -1,4 +1,5 @@
 from django import forms
+from django.core.validators import FileExtensionValidator
 from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -65,14 +66,32 @@ class StandardAdminForm(forms.ModelForm):
 
 
 class PublicationListForm(forms.Form):
-    """Upload of a publisher's list (ISO, IEC or ETSI CSV layout) in the admin."""
+    """Upload of a publisher's list in the admin: ISO, IEC, ETSI, SAMR or CEN/CENELEC."""
 
-    file = forms.FileField(label=_("File (CSV, UTF-8)"))
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("CSV (UTF-8, UTF-8 with BOM or GBK) or XLSX."),
+        validators=[FileExtensionValidator(["csv", "xlsx"])],
+    )
     list_name = forms.ChoiceField(
         label=_("Layout"),
         choices=[("iso", _("ISO publications")), ("iec", _("IEC publications")),
-                 ("etsi", _("ETSI European Standards"))],
+                 ("etsi", _("ETSI European Standards")),
+                 ("samr", _("SAMR national-standard list (标准号, 中文标准名称, …)")),
+                 ("cen", _("CEN/CENELEC published standards"))],
     )  # fmt: skip
     skip_invalid = forms.BooleanField(
-        label=_("Leave out rows with errors instead of refusing the file"), required=False
+        label=_("Leave out rows with errors instead of refusing the file"),
+        help_text=_("ISO, IEC and ETSI lists only: SAMR and CEN lists are imported whole."),
+        required=False,
+    )
+
+
+class HarmonisedListForm(forms.Form):
+    """Upload of the Commission's summary list of harmonised standards for one act."""
+
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("CSV (UTF-8, UTF-8 with BOM or GBK) or XLSX."),
+        validators=[FileExtensionValidator(["csv", "xlsx"])],
     )

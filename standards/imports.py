@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import io
 import re
 import resource
 import time
@@ -281,6 +282,7 @@ class ImportReport:
     seconds: float = 0.0
     peak_memory_mb: float = 0.0  # resident set size of the process
     duplicates: int = 0
+    citations: int = 0  # citations written (new or changed)
     skipped: list[RowError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -648,7 +650,9 @@ class ImportPreview:
     new: int = 0
     existing: int = 0
     duplicates: int = 0
+    citations: int = 0  # citations that would be written (new or changed)
     skipped: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def preview_publications(
@@ -715,6 +719,7 @@ SAMR_STAGES = {
     "active": Stage.PUBLISHED,
     "valid": Stage.PUBLISHED,
     "current": Stage.PUBLISHED,
+    "in force": Stage.PUBLISHED,
     "upcoming": Stage.PUBLISHED,
     "withdrawn": Stage.WITHDRAWN,
     "abolished": Stage.WITHDRAWN,
@@ -722,6 +727,20 @@ SAMR_STAGES = {
     "superseded": Stage.SUPERSEDED,
     "replaced": Stage.SUPERSEDED,
 }
+# Words inside longer labels ("现行有效", "已被代替", "即将废止" is still published).
+SAMR_STAGE_WORDS = [("即将", Stage.PUBLISHED), ("代替", Stage.SUPERSEDED),
+                    ("废止", Stage.WITHDRAWN), ("作废", Stage.WITHDRAWN),
+                    ("现行", Stage.PUBLISHED), ("有效", Stage.PUBLISHED)]  # fmt: skip
+
+
+def samr_stage(label: str) -> str | None:
+    """The stage a SAMR status label means, or None when it is not understood."""
+    stage = SAMR_STAGES.get(label) or SAMR_STAGES.get(label.strip().lower())
+    if stage:
+        return stage
+    return next((stage for word, stage in SAMR_STAGE_WORDS if word in label), None)
+
+
 # A note after an adopted identifier: "IEC 60335-1:2004 (Ed4.1)", "ISO 14971:2007 (更正版)".
 TRAILING_NOTE = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
 SAMR_REQUIRED = ("标准号", "中文标准名称")
@@ -756,7 +775,8 @@ def read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
                 continue
         else:
             raise ImportRefused([RowError(0, "file", _("The file is neither UTF-8 nor GBK text."))])
-        rows = list(csv.reader(text.splitlines()))
+        # Keep line breaks inside quoted cells ("EN 71-1:2014+A1:2018\nSafety of toys").
+        rows = list(csv.reader(io.StringIO(text, newline="")))
     if not rows:
         raise ImportRefused([RowError(0, "file", _("The file is empty."))])
     header = [str(name).strip() for name in rows[0]]
@@ -788,7 +808,7 @@ def _date(value: str) -> datetime.date | None:
     raise ValueError(_("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": value})
 
 
-def import_samr_list(path: Path, *, actor=None) -> ImportReport:
+def import_samr_list(path: Path, *, actor=None, dry_run: bool = False) -> ImportReport:
     """Import a SAMR national-standard list; all or nothing, idempotent.
 
     Replacements and adoptions link to standards already in the catalogue or in the same
@@ -802,6 +822,7 @@ def import_samr_list(path: Path, *, actor=None) -> ImportReport:
         "ICS": set(IcsCode.objects.values_list("code", flat=True)),
         "CCS": set(CcsCode.objects.values_list("code", flat=True)),
         "行业": set(Sector.objects.values_list("slug", flat=True)),
+        "HS": set(HsCode.objects.values_list("code", flat=True)),
     }
     records, errors, seen = [], [], {}
     for number, row in enumerate(rows, start=1):
@@ -827,6 +848,8 @@ def import_samr_list(path: Path, *, actor=None) -> ImportReport:
             saved[record["key"]] = _save_samr_record(record, sector_rules, report, actor)
         for record in records:
             _link_samr_record(saved[record["key"]], record, report, actor)
+        if dry_run:
+            transaction.set_rollback(True)
     return report
 
 
@@ -852,7 +875,7 @@ def _read_samr_row(row: dict[str, str], known: dict[str, set[str]]):
     if not record["title_zh_hans"]:
         errors.append(("中文标准名称", _("The title is empty.")))
     label = record["status_label"]
-    stage = SAMR_STAGES.get(label, SAMR_STAGES.get(label.lower())) if label else Stage.PUBLISHED
+    stage = samr_stage(label) if label else Stage.PUBLISHED
     if stage is None:
         errors.append(
             ("标准状态", _("Unknown status “%(value)s”.") % {"value": record["status_label"]})
@@ -886,7 +909,7 @@ def _read_samr_row(row: dict[str, str], known: dict[str, set[str]]):
             record["unidentified_adoption"] = adopted
     if degree and degree not in ("IDT", "MOD", "NEQ"):
         errors.append(("采用程度", _("The degree must be IDT, MOD or NEQ.")))
-    for column in ("ICS", "CCS", "行业"):
+    for column in ("ICS", "CCS", "行业", "HS"):
         values = split_codes(row.get(column))
         unknown = [value for value in values if value not in known[column]]
         if unknown:
@@ -936,6 +959,7 @@ def _save_samr_record(record, sector_rules, report: ImportReport, actor) -> Stan
     m2m = {
         "ics_codes": list(IcsCode.objects.filter(code__in=record["ICS"])),
         "ccs_codes": list(CcsCode.objects.filter(code__in=record["CCS"])),
+        "hs_codes": list(HsCode.objects.filter(code__in=record["HS"])),
         "sectors": sector_ids,
     }
     is_new = standard.pk is None
@@ -958,9 +982,7 @@ def _differs(standard: Standard, m2m: dict) -> bool:
         if getattr(stored, field_obj.attname) != getattr(standard, field_obj.attname):
             return True
     current = {
-        "ics_codes": {c.pk for c in m2m["ics_codes"]},
-        "ccs_codes": {c.pk for c in m2m["ccs_codes"]},
-        "sectors": set(m2m["sectors"]),
+        name: {getattr(value, "pk", value) for value in values} for name, values in m2m.items()
     }
     return any(
         set(getattr(stored, name).values_list("pk", flat=True)) != wanted

@@ -3,6 +3,8 @@ import datetime
 import re
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
@@ -13,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from sectors.models import CcsCode, HsCode, IcsCode, Sector, TranslationSource
 from standards.identifiers import Identifier, parse_identifier
+from standards.segmentation import segment
 
 
 class Jurisdiction(models.TextChoices):
@@ -206,9 +209,29 @@ class CuratedRecord(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Derived for search (standards.segmentation): the Chinese title and scope as
+    # segmented words. Kept right by save() and by refresh_search_text() on bulk paths;
+    # `manage.py rebuild_search` recomputes every row.
+    search_zh_title = models.TextField(editable=False, blank=True, default="")
+    search_zh_scope = models.TextField(editable=False, blank=True, default="")
+
+    SEARCH_TEXT_FIELDS = ["search_zh_title", "search_zh_scope"]
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs):
+        self.refresh_search_text()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *self.SEARCH_TEXT_FIELDS}
+        super().save(*args, **kwargs)
+
+    def chinese_title_text(self) -> str:
+        return self.title_zh_hans or ""
+
+    def refresh_search_text(self) -> None:
+        self.search_zh_title = segment(self.chinese_title_text())
+        self.search_zh_scope = segment(self.scope_zh_hans)
 
     @staticmethod
     def source_constraints() -> list[models.CheckConstraint]:
@@ -217,6 +240,20 @@ class CuratedRecord(models.Model):
             for field in ("title_en_source", "title_zh_hans_source", "scope_en_source",
                           "scope_zh_hans_source")
         ]  # fmt: skip
+
+
+def _search_vector(*english: tuple[str, str]):
+    """The stored search column: English words (stemmed) and the segmented Chinese
+    words, titles weighted A and scope B."""
+    vector = SearchVector("search_zh_title", config="simple", weight="A") + SearchVector(
+        "search_zh_scope", config="simple", weight="B"
+    )
+    for field_name, weight in english:
+        vector += SearchVector(field_name, config="english", weight=weight)
+    return vector
+
+
+SEARCH_HISTORY_EXCLUDED = ["updated_at", "search_zh_title", "search_zh_scope", "search_vector"]
 
 
 def printed_form(parsed: Identifier) -> str:
@@ -381,14 +418,25 @@ class Standard(CuratedRecord):
         related_name="adopted_by",
         blank=True,
     )
+    search_vector = models.GeneratedField(
+        expression=_search_vector(("title_en", "A"), ("scope_en", "B")),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=SEARCH_HISTORY_EXCLUDED)
     objects = StandardQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("standard")
         verbose_name_plural = _("standards")
         ordering = ["key"]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="standard_search_vector"),
+            GinIndex(OpClass("key", name="gin_trgm_ops"), name="standard_key_trgm"),
+            GinIndex(OpClass("title_en", name="gin_trgm_ops"), name="standard_title_en_trgm"),
+            GinIndex(OpClass("title_zh_hans", name="gin_trgm_ops"), name="standard_title_zh_trgm"),
+        ]
         constraints = [
             _choices_check("jurisdiction", Jurisdiction),
             _choices_check("legal_force", LegalForce),
@@ -633,13 +681,19 @@ class TechnicalRegulation(CuratedRecord):
         on_delete=models.SET_NULL,
         related_name="predecessors",
     )
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    search_vector = models.GeneratedField(
+        expression=_search_vector(("short_name_en", "A"), ("title_en", "A"), ("scope_en", "B")),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+    history = HistoricalRecords(excluded_fields=SEARCH_HISTORY_EXCLUDED)
     objects = TechnicalRegulationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("technical regulation")
         verbose_name_plural = _("technical regulations")
         ordering = ["jurisdiction", "reference"]
+        indexes = [GinIndex(fields=["search_vector"], name="regulation_search_vector")]
         constraints = [
             _choices_check("jurisdiction", Jurisdiction),
             _choices_check("kind", RegulationKind),
@@ -664,6 +718,9 @@ class TechnicalRegulation(CuratedRecord):
 
     def __str__(self) -> str:
         return f"{self.reference} ({self.short_name})" if self.short_name else self.reference
+
+    def chinese_title_text(self) -> str:
+        return " ".join(filter(None, [self.short_name_zh_hans, self.title_zh_hans]))
 
 
 class CitationKind(models.TextChoices):

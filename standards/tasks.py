@@ -5,17 +5,29 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django_tasks import task
 
-from standards.imports import import_publications
+from standards.eu_imports import import_cen_list
+from standards.imports import PUBLICATION_LISTS, import_publications, import_samr_list
+
+# Curated lists (hundreds of rows, links between rows): validated whole and written in
+# one transaction; `dry_run=True` shows exactly what an import would do.
+CURATED_LISTS = {"samr": import_samr_list, "cen": import_cen_list}
+LIST_NAMES = [*PUBLICATION_LISTS, *CURATED_LISTS]
 
 
 @task()
 def import_publication_list(
     path: str, list_name: str, user_id: int | None, skip_invalid: bool
 ) -> dict:
-    """Import an uploaded ISO, IEC or ETSI list; the file is removed afterwards."""
+    """Import an uploaded list (ISO, IEC, ETSI, SAMR or CEN/CENELEC); the file is removed
+    afterwards."""
     actor = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     try:
-        report = import_publications(Path(path), list_name, actor=actor, skip_invalid=skip_invalid)
+        if list_name in CURATED_LISTS:
+            report = CURATED_LISTS[list_name](Path(path), actor=actor)
+        else:
+            report = import_publications(
+                Path(path), list_name, actor=actor, skip_invalid=skip_invalid
+            )
     finally:
         Path(path).unlink(missing_ok=True)
     return {

@@ -1,22 +1,201 @@
-from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from __future__ import annotations
+
+from functools import cached_property
+
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from sectors.models import Sector
+from sectors.models import HsCode, Sector
+from standards import search
+from standards.facets import FACET_ORDER, facet_counts
+from standards.filters import SORTS, StandardFilterSet
+from standards.identifiers import IdentifierError, parse_identifier
+from standards.models import Standard, TechnicalRegulation
 
-MAX_QUERY_LENGTH = 200
+PAGE_SIZE = 20
+REGULATIONS_SHOWN = 5
+FILTER_PARAMETERS = [
+    "sector", "jurisdiction", "status", "legal_force", "document_type", "body", "ics",
+    "regulation", "issued_after", "issued_before", "implemented_after", "implemented_before",
+]  # fmt: skip
+
+
+class CountedPaginator(Paginator):
+    """A paginator told the total (the facet query already counted the rows)."""
+
+    def __init__(self, object_list, per_page, *, total: int):
+        super().__init__(object_list, per_page)
+        self._total = total
+
+    @cached_property
+    def count(self) -> int:
+        return self._total
+
+
+def public_standards():
+    return Standard.objects.filter(published=True).with_status()
+
+
+def _page_number(request: HttpRequest, num_pages: int) -> tuple[int, str]:
+    """The page asked for, kept within 1..num_pages, and a note when it was not."""
+    raw = request.GET.get("page", "1")
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):
+        return 1, _("“%(page)s” is not a page number; showing the first page.") % {"page": raw[:20]}
+    if number < 1:
+        return 1, _("Pages start at 1; showing the first page.")
+    if number > num_pages:
+        return num_pages, _("There are only %(pages)s pages; showing the last one.") % {
+            "pages": num_pages
+        }
+    return number, ""
 
 
 @require_safe
-def search(request: HttpRequest) -> HttpResponse:
-    query = " ".join(request.GET.get("q", "").split())
-    too_long = len(query) > MAX_QUERY_LENGTH
-    query = query[:MAX_QUERY_LENGTH]
-    sectors = Sector.objects.none()
-    if query:
-        sectors = Sector.objects.filter(
-            Q(name_en__icontains=query) | Q(name_zh_hans__icontains=query)
+def search_view(request: HttpRequest) -> HttpResponse:
+    data = request.GET.copy()
+    for name in list(data):  # NUL cannot reach PostgreSQL; no one types it
+        data.setlist(name, [value.replace("\x00", "") for value in data.getlist(name)])
+    data.setdefault("sort", "relevance")
+    filterset, problems = StandardFilterSet(
+        data, queryset=public_standards(), request=request
+    ).cleaned()
+    results = filterset.qs
+    query = filterset.query
+    has_filters = any(request.GET.getlist(name) for name in FILTER_PARAMETERS)
+    ctx = {
+        "filterset": filterset,
+        "form": filterset.form,
+        "query": query,
+        "problems": problems,
+        "sorts": SORTS,
+        "searched": bool(query or query.products or has_filters),
+        "terms": search.highlight_terms(query),
+        "hide_header_search": True,
+    }
+    if not ctx["searched"]:
+        ctx["sectors"] = Sector.objects.all()
+        return _render_search(request, ctx)
+
+    # Typed an identifier with its year, and it exists: go straight to the record.
+    exact = query.only_identifier
+    if exact and exact.year and not request.htmx and not has_filters and "page" not in request.GET:
+        hits = list(public_standards().filter(key__in=search.edition_keys(exact))[:2])
+        if len(hits) == 1:
+            return redirect("standard_detail", slug=hits[0].slug)
+
+    selected = {name: request.GET.getlist(name) for name in FACET_ORDER}
+    facets = facet_counts(results, selected)
+    paginator = CountedPaginator(results, PAGE_SIZE, total=facets.total)
+    number, page_note = _page_number(request, paginator.num_pages)
+    page = paginator.page(number)
+    rows = list(
+        page.object_list.select_related("body").prefetch_related(
+            Prefetch("hs_codes", queryset=HsCode.objects.only("code"))
         )
-    ctx = {"query": query, "too_long": too_long, "sectors": sectors}
-    return render(request, "standards/search.html", ctx)
+    )
+    _explain(rows, query)
+    ctx.update(facets=facets, page=page, rows=rows, page_note=page_note)
+    ctx["facet_groups"] = [
+        (name, filterset.filters[name].label, facets.groups[name])
+        for name in FACET_ORDER
+        if facets.groups[name]
+    ]
+    if query or query.products:
+        if number == 1 and query.text:
+            ctx["matching_sectors"] = _matching_sectors(query.text)
+        if number == 1:
+            ctx["regulations"] = list(
+                search.search_regulations(
+                    TechnicalRegulation.objects.filter(published=True), query
+                )[:REGULATIONS_SHOWN]
+            )
+        if not facets.total:
+            _no_results(ctx, filterset, query)
+    ctx["query_string"] = _query_string(request)
+    return _render_search(request, ctx)
+
+
+def _matching_sectors(text: str) -> list[Sector]:
+    """Sectors whose name, in either language, is in the query or contains it."""
+    text = text.strip().casefold()
+    if not text:
+        return []
+    return [
+        sector
+        for sector in Sector.objects.all()
+        if any(
+            name and (name.casefold() in text or text in name.casefold())
+            for name in (sector.name_en, sector.name_zh_hans)
+        )
+    ]
+
+
+def _explain(rows: list[Standard], query: search.Query) -> None:
+    """Say why a row matched through a product word (its title may not name it)."""
+    for row in rows:
+        row.reasons = []
+        if not getattr(row, "matched_by_product", False):
+            continue
+        codes = [hs.code for hs in row.hs_codes.all()]
+        for product in query.products:
+            linked = [
+                code
+                for code in codes
+                if any(p.startswith(code) or code.startswith(p) for p in product.hs_codes)
+            ]
+            if linked:
+                row.reasons.append((product, linked))
+
+
+def _no_results(ctx: dict, filterset: StandardFilterSet, query: search.Query) -> None:
+    data = filterset.data.copy()
+    data.pop("q", None)
+    others = StandardFilterSet(data, queryset=public_standards()).qs.order_by()
+    similar = list(search.fallback_standards(others, query).order_by("-rank", "key")[:10])
+    ctx["similar"] = similar
+    ctx["closest"] = search.closest_identifiers(query)
+    ctx["spelling"] = search.suggest_spelling(query, [s.title_en or "" for s in similar])
+
+
+def _query_string(request: HttpRequest) -> str:
+    """The current search without its page, for pagination links."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _render_search(request: HttpRequest, ctx: dict) -> HttpResponse:
+    template = "standards/search.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(request, template, ctx)
+
+
+@require_safe
+def standard_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    standard = Standard.objects.filter(published=True, slug=slug).first()
+    if standard is None:
+        try:
+            parsed = parse_identifier(slug.replace("-", " "))
+        except IdentifierError:
+            parsed = None
+        if parsed is not None:
+            other = Standard.objects.filter(published=True, key=parsed.key).first()
+            if other:
+                return redirect("standard_detail", slug=other.slug, permanent=True)
+        raise Http404(_("No standard has this permalink."))
+    ctx = {"standard": standard, "language": get_language()}
+    return render(request, "standards/standard_detail.html", ctx)
+
+
+@require_safe
+def regulation_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    regulation = get_object_or_404(TechnicalRegulation, published=True, slug=slug)
+    return render(request, "standards/regulation_detail.html", {"regulation": regulation})

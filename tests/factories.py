@@ -7,6 +7,7 @@ import datetime
 from django.contrib.auth.models import Group
 
 from accounts.models import User
+from sectors.models import Sector
 from standards.models import (
     Adoption,
     Body,
@@ -35,6 +36,7 @@ def make_body(code: str = "SAC", **kw) -> Body:
 
 
 def make_standard(identifier: str, *, body: str | Body | None = None, **kw) -> Standard:
+    sectors = kw.pop("sectors", None)
     standard = Standard(**{"published": True, **kw})
     standard.set_identifier(identifier)
     if body is None:
@@ -44,10 +46,13 @@ def make_standard(identifier: str, *, body: str | Body | None = None, **kw) -> S
     standard.body = body if isinstance(body, Body) else make_body(body)
     if not (standard.title_en or standard.title_zh_hans):
         standard.title_en = f"Title of {identifier}"
-    sectors = kw.pop("sectors", None)
     standard.save()
     if sectors:
-        standard.sectors.set(sectors)
+        slugs = [s for s in sectors if isinstance(s, str)]
+        standard.sectors.set(
+            [s for s in sectors if not isinstance(s, str)]
+            + list(Sector.objects.filter(slug__in=slugs))
+        )
     return standard
 
 

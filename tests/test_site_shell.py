@@ -107,9 +107,10 @@ def test_collected_static_assets_are_served_by_whitenoise(client, settings, tmp_
 
 def test_search_echoes_the_query_and_finds_sectors_in_either_language(client, sectors):
     html = client.get("/zh-hans/search/", {"q": "玩具"}).content.decode()
-    assert "<li>玩具</li>" in html
+    assert '<a class="chip" href="?sector=toys">玩具</a>' in html
     html = client.get("/en/search/", {"q": "toy"}).content.decode()
-    assert "<li>Toys</li>" in html
+    assert '<a class="chip" href="?sector=toys">Toys</a>' in html
+    assert "?sector=leather" not in html
 
 
 def test_search_shortens_an_overlong_query(client, sectors):

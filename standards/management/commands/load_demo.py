@@ -1,35 +1,81 @@
+from collections.abc import Callable
+from pathlib import Path
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from standards.imports import ImportRefused, import_samr_list
-from standards.models import Standard
+from sectors.imports import import_market_access, import_product_terms
+from standards.eu_imports import import_cen_list, import_harmonised_list
+from standards.imports import ImportRefused, ImportReport, import_publications, import_samr_list
+from standards.models import Standard, TechnicalRegulation
+from standards.regulation_imports import import_regulations, import_rule_citations
 
 DEMO_DIR = settings.BASE_DIR / "data" / "demo"
 
 
+def harmonised_act(path: Path) -> TechnicalRegulation | None:
+    """harmonised/2009-48-EC.csv → Directive 2009/48/EC; 2016-425.csv → (EU) 2016/425."""
+    number = path.stem.replace("-", "/")
+    for regulation in TechnicalRegulation.objects.filter(reference__contains=number):
+        if regulation.reference.endswith(number) or f"{number} " in regulation.reference:
+            return regulation
+    return None
+
+
 class Command(BaseCommand):
     help = (
-        "Load the demo catalogue under data/demo/ (real records, each with its source). "
-        "Idempotent; with --if-empty it does nothing when the catalogue has standards."
+        "Load the demo catalogue under data/demo/ (real records, each with its source; see "
+        "data/demo/README.md). Idempotent; with --if-empty it does nothing when the "
+        "catalogue has standards."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--if-empty", action="store_true")
 
-    def handle(self, *args, if_empty: bool, **options) -> None:
+    def handle(self, *args, if_empty: bool, verbosity: int, **options) -> None:
+        self.verbosity = verbosity
         if if_empty and Standard.objects.exists():
             self.stdout.write("The catalogue already has standards; the demo was not loaded.")
             return
-        path = DEMO_DIR / "cn_standards.csv"
+        steps: list[tuple[Path, Callable[[Path], ImportReport]]] = [
+            (DEMO_DIR / "iso_iec" / "iso.csv", lambda p: import_publications(p, "iso")),
+            (DEMO_DIR / "iso_iec" / "iec.csv", lambda p: import_publications(p, "iec")),
+            *((p, import_samr_list) for p in sorted(DEMO_DIR.glob("cn_standards*.csv"))),
+            *((p, import_cen_list) for p in sorted(DEMO_DIR.glob("eu_standards/*.csv"))),
+            *((p, import_regulations) for p in sorted(DEMO_DIR.glob("regulations/*.csv"))),
+        ]
+        for path, load in steps:
+            self.load(path, load)
+        # Chinese files name each other's standards ("代替标准"); links to a standard in a
+        # later file are made on a second pass (idempotent: rows already loaded are kept).
+        for path in sorted(DEMO_DIR.glob("cn_standards*.csv")):
+            self.load(path, import_samr_list)
+        for path in sorted(DEMO_DIR.glob("harmonised/*.csv")):
+            act = harmonised_act(path)
+            if act is None:
+                raise CommandError(f"{path.name}: no regulation in the catalogue has this number.")
+            self.load(path, lambda p, act=act: import_harmonised_list(p, act))
+        for path, load in (
+            (DEMO_DIR / "cn_citations.csv", import_rule_citations),
+            (DEMO_DIR / "product_terms.csv", import_product_terms),
+            (DEMO_DIR / "market_access.csv", import_market_access),
+        ):
+            self.load(path, load)
+
+    def load(self, path: Path, load: Callable[[Path], ImportReport]) -> None:
         if not path.is_file():
-            self.stdout.write("No demo catalogue found under data/demo/.")
             return
+        name = path.relative_to(DEMO_DIR)
         try:
-            report = import_samr_list(path)
+            report = load(path)
         except ImportRefused as refused:
-            raise CommandError(f"{path.name} was not loaded:\n{refused}") from refused
+            raise CommandError(f"{name} was not loaded:\n{refused}") from refused
         self.stdout.write(
-            f"Chinese standards: {report.created} created, {report.updated} updated, "
-            f"{report.unchanged} unchanged ({len(report.warnings)} links to standards "
-            "not in the catalogue left out)."
+            f"{name}: {report.rows} rows, {report.created} created, {report.updated} updated, "
+            f"{report.unchanged} unchanged"
+            + (f", {report.citations} citations" if report.citations else "")
+            + (f" ({len(report.warnings)} warnings)" if report.warnings else "")
         )
+        if self.verbosity > 1:
+            for warning in report.warnings:
+                self.stdout.write(f"  {warning}")

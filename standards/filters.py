@@ -1,0 +1,171 @@
+"""The catalogue's FilterSet: one definition for the search page and the API.
+
+Free text goes through `q` to standards.search; every other parameter narrows the
+result. Values arrive from URLs people share and edit by hand, so an unknown value is
+reported and dropped (see `StandardFilterSet.cleaned`), never a server error.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.utils.translation import gettext_lazy as _
+
+from sectors.models import Sector
+from standards import search
+from standards.models import Body, Jurisdiction, LegalForce, Standard, Status, TechnicalRegulation
+
+SORTS = {
+    "relevance": _("Relevance"),
+    "newest": _("Newest"),
+    "implementation": _("Implementation date"),
+}
+
+
+class CesipFilterSet(django_filters.FilterSet):
+    """Shared widgets: multiple choices as checkboxes, dates as date inputs."""
+
+    @classmethod
+    def filter_for_lookup(cls, field, lookup_type):
+        filter_class, params = super().filter_for_lookup(field, lookup_type)
+        if filter_class is django_filters.DateFilter:
+            params.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
+        return filter_class, params
+
+
+class StandardFilterSet(CesipFilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_q")
+    sector = django_filters.ModelMultipleChoiceFilter(
+        label=_("Sector"),
+        to_field_name="slug",
+        queryset=Sector.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        method="filter_sector",
+    )
+    jurisdiction = django_filters.MultipleChoiceFilter(
+        label=_("Jurisdiction"), choices=Jurisdiction.choices, widget=forms.CheckboxSelectMultiple
+    )
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"),
+        field_name="current_status",
+        choices=Status.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    legal_force = django_filters.MultipleChoiceFilter(
+        label=_("Legal force"), choices=LegalForce.choices, widget=forms.CheckboxSelectMultiple
+    )
+    document_type = django_filters.CharFilter(label=_("Document type"), method="filter_exact_list")
+    body = django_filters.ModelMultipleChoiceFilter(
+        label=_("Body"),
+        to_field_name="code",
+        queryset=Body.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    ics = django_filters.CharFilter(label=_("ICS"), method="filter_ics")
+    regulation = django_filters.ModelChoiceFilter(
+        label=_("Cited by"),
+        to_field_name="slug",
+        queryset=TechnicalRegulation.objects.filter(published=True),
+        method="filter_regulation",
+    )
+    issued_after = django_filters.DateFilter(
+        label=_("Issued from"), field_name="issued_date", lookup_expr="gte"
+    )
+    issued_before = django_filters.DateFilter(
+        label=_("Issued until"), field_name="issued_date", lookup_expr="lte"
+    )
+    implemented_after = django_filters.DateFilter(
+        label=_("In force from"), field_name="implementation_date", lookup_expr="gte"
+    )
+    implemented_before = django_filters.DateFilter(
+        label=_("In force until"), field_name="implementation_date", lookup_expr="lte"
+    )
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort by"), choices=list(SORTS.items()), method="filter_sort", empty_label=None
+    )
+
+    class Meta:
+        model = Standard
+        fields: list[str] = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.query = search.Query()
+        for name in ("issued_after", "issued_before", "implemented_after", "implemented_before"):
+            self.filters[name].field.widget = forms.DateInput(attrs={"type": "date"})
+
+    # -- free text ----------------------------------------------------------------------
+
+    def filter_q(self, queryset, name, value):
+        self.query = search.find_products(search.read_query(value))
+        if not self.query and not self.query.products:
+            return queryset
+        return search.search_standards(queryset, self.query)
+
+    def filter_exact_list(self, queryset, name, value):
+        values = [v.strip() for v in value.split(",") if v.strip()]
+        return queryset.filter(**{f"{name}__in": values}) if values else queryset
+
+    # Relations are filtered with subqueries, not joins: a join would repeat a standard
+    # once per matching sector, and DISTINCT does not mix with ordering by rank.
+    def filter_sector(self, queryset, name, value):
+        if not value:
+            return queryset
+        through = Standard.sectors.through.objects.filter(sector__in=value)
+        return queryset.filter(pk__in=through.values("standard_id"))
+
+    def filter_regulation(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(pk__in=value.citations.values("standard_id"))
+
+    def filter_ics(self, queryset, name, value):
+        """An ICS code or group: "97" or "97.200" includes everything below it."""
+        code = value.strip()
+        through = Standard.ics_codes.through.objects.filter(
+            Q(icscode__code=code) | Q(icscode__code__startswith=code + ".")
+        )
+        return queryset.filter(pk__in=through.values("standard_id"))
+
+    def filter_sort(self, queryset, name, value):
+        return queryset  # applied last, in `qs`, so that it sees the rank
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        sort = self.form.cleaned_data.get("sort") if hasattr(self.form, "cleaned_data") else ""
+        if sort == "newest":
+            order = [F("issued_date").desc(nulls_last=True), "key"]
+        elif sort == "implementation":
+            order = [F("implementation_date").desc(nulls_last=True), "key"]
+        elif "rank" in queryset.query.annotations:
+            # Among equals: a document before its parts, then by number.
+            order = [
+                "-rank",
+                Length("family_key"),
+                "family_key",
+                F("issued_date").desc(nulls_last=True),
+            ]
+        else:
+            order = [F("issued_date").desc(nulls_last=True), "key"]
+        return queryset.order_by(*order)
+
+    def cleaned(self) -> tuple[StandardFilterSet, list[str]]:
+        """This FilterSet without the values that are not valid, and what was dropped.
+
+        A shared URL may name a sector that was renamed or a date typed by hand: the
+        rest of the search still runs, and the page says what was ignored.
+        """
+        if self.is_valid():
+            return self, []
+        problems = []
+        data = self.data.copy()
+        for name, errors in self.form.errors.items():
+            label = self.filters[name].label if name in self.filters else name
+            problems.append(f"{label}: {' '.join(errors)}")
+            data.pop(name, None)
+        cleaned = type(self)(data, queryset=self.queryset, request=self.request)
+        cleaned.is_valid()
+        return cleaned, problems

@@ -1,0 +1,385 @@
+"""One search box for standards and regulations, in English or Chinese.
+
+`read_query` splits what was typed into standard numbers (any spelling), bare document
+numbers, English words and phrases, and Chinese words. `search_standards` and
+`search_regulations` turn that into one SQL query each:
+
+- an identifier matches on the normalised key: the exact edition first, then every
+  edition of the document, then its parts ("EN 71" finds EN 71-1, EN 71-2 …);
+- words match the stored search column (standards.models._search_vector): English
+  stemmed with the `english` configuration, Chinese segmented with rjieba into the
+  `simple` one; titles weigh more than scopes;
+- product words ("hair dryer", "电吹风") are looked up in ProductTerm and match the
+  records linked to the product's HS codes, even when the title says "appliances for
+  skin or hair care";
+- current standards rank above withdrawn ones.
+
+When nothing matches, `fallback_standards` tries trigram similarity on the titles (typos,
+fragments) and `closest_identifiers` offers the nearest standard numbers.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Value, When
+from django.db.models.functions import Greatest
+
+from sectors.models import ProductTerm
+from standards.identifiers import Identifier, IdentifierError, parse_identifier
+from standards.models import Jurisdiction, Standard, Status, TechnicalRegulation
+from standards.segmentation import HAN, chinese_words
+
+MAX_QUERY_LENGTH = 200
+MAX_IDENTIFIER_WORDS = 4
+QUOTES = re.compile(r"[\"“”「」『』]")
+BARE_NUMBER = re.compile(r"^\d{2,}(?:[.\-]\d+)*$")
+WORD = re.compile(r"[\w'-]+")
+TRIGRAM_THRESHOLD = 0.45
+
+
+@dataclass
+class ProductMatch:
+    """A product term found in the query, with the HS codes it points to."""
+
+    name_en: str
+    name_zh_hans: str
+    matched: str  # the words of the query that named it
+    hs_codes: list[str] = field(default_factory=list)
+
+    def name(self, language: str) -> str:
+        return self.name_zh_hans if language.startswith("zh") else self.name_en
+
+
+@dataclass
+class Query:
+    text: str = ""
+    shortened: bool = False
+    identifiers: list[Identifier] = field(default_factory=list)
+    numbers: list[str] = field(default_factory=list)
+    english: str = ""  # for websearch_to_tsquery: words, "quoted phrases", -not
+    chinese: list[list[str]] = field(default_factory=list)
+    products: list[ProductMatch] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.identifiers or self.numbers or self.english or self.chinese)
+
+    @property
+    def words(self) -> list[str]:
+        """Every word to highlight, English and Chinese."""
+        english = [w.lower() for w in WORD.findall(self.english) if not w.startswith("-")]
+        return english + [piece for pieces in self.chinese for piece in pieces]
+
+    @property
+    def product_codes(self) -> list[str]:
+        return sorted({code for product in self.products for code in product.hs_codes})
+
+    @property
+    def only_identifier(self) -> Identifier | None:
+        """The one identifier typed, when nothing else was."""
+        if len(self.identifiers) == 1 and not (self.numbers or self.english or self.chinese):
+            return self.identifiers[0]
+        return None
+
+
+def normalise(text: str) -> str:
+    """Full-width forms to ASCII (ＧＢ／Ｔ → GB/T), whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text or "").split())
+
+
+def read_query(text: str) -> Query:
+    text = normalise(text)
+    query = Query(text=text[:MAX_QUERY_LENGTH], shortened=len(text) > MAX_QUERY_LENGTH)
+    tokens = query.text.split(" ") if query.text else []
+    rest: list[str] = []
+    i = 0
+    while i < len(tokens):
+        found = _identifier_at(tokens, i)
+        if found:
+            parsed, i = found
+            if parsed.key not in {p.key for p in query.identifiers}:
+                query.identifiers.append(parsed)
+            continue
+        token = tokens[i]
+        if BARE_NUMBER.match(token) and not re.fullmatch(r"(19|20)\d\d", token):
+            query.numbers.append(token)
+        else:
+            rest.append(token)
+        i += 1
+    latin, han = [], []
+    for token in rest:
+        # Split "玩具safety" into its scripts; Chinese goes to segmentation.
+        for piece in re.split(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)", token):
+            if not piece:
+                continue
+            (han if HAN.match(piece) else latin).append(piece)
+    query.english = _websearch_text(" ".join(latin))
+    query.chinese = chinese_words("".join(han)) if han else []
+    return query
+
+
+def _identifier_at(tokens: list[str], start: int) -> tuple[Identifier, int] | None:
+    """The longest run of tokens from `start` that reads as a standard number."""
+    if not tokens[start][:1].isalpha() or HAN.match(tokens[start]):
+        return None
+    for end in range(min(len(tokens), start + MAX_IDENTIFIER_WORDS), start, -1):
+        candidate = " ".join(tokens[start:end])
+        if not any(ch.isdigit() for ch in candidate):
+            continue
+        try:
+            return parse_identifier(candidate), end
+        except IdentifierError:
+            continue
+    return None
+
+
+def _websearch_text(text: str) -> str:
+    """Text safe for websearch_to_tsquery: words, balanced quotes, leading minus."""
+    text = QUOTES.sub('"', text)
+    if text.count('"') % 2:
+        text = text.replace('"', " ")
+    kept = re.sub(r"[^\w\s\"'\-]", " ", text)
+    return " ".join(kept.split())
+
+
+def find_products(query: Query) -> Query:
+    """Fill `query.products` with the product terms named in the query (one SQL query)."""
+    haystack = f" {query.text.lower()} "
+    terms: dict[int, ProductMatch] = {}
+    rows = ProductTerm.objects.values_list(
+        "pk", "name_en", "name_zh_hans", "synonyms", "hs_codes__code"
+    )
+    for pk, name_en, name_zh, synonyms, code in rows:
+        if pk not in terms:
+            names = [name_en or "", name_zh or "", *(synonyms or "").splitlines()]
+            matched = next((n for n in names if n.strip() and _names(haystack, n)), "")
+            terms[pk] = ProductMatch(name_en or "", name_zh or "", matched)
+        if code and terms[pk].matched:
+            terms[pk].hs_codes.append(code)
+    query.products = [term for term in terms.values() if term.matched and term.hs_codes]
+    return query
+
+
+def _names(haystack: str, name: str) -> bool:
+    name = normalise(name).lower()
+    if HAN.search(name):
+        return name in haystack
+    return re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", haystack) is not None
+
+
+# ----------------------------------------------------------------------------------------
+# Conditions and ranking
+# ----------------------------------------------------------------------------------------
+
+
+def _text_query(query: Query) -> SearchQuery | None:
+    parts = []
+    if query.english:
+        parts.append(SearchQuery(query.english, config="english", search_type="websearch"))
+    for pieces in query.chinese:
+        # The word itself, or all of its shorter words ("电动玩具" or "电动" and "玩具").
+        text = pieces[0] if len(pieces) == 1 else f"{pieces[0]} | ({' & '.join(pieces[1:])})"
+        parts.append(SearchQuery(text, config="simple", search_type="raw"))
+    if not parts:
+        return None
+    combined = parts[0]
+    for part in parts[1:]:
+        combined &= part
+    return combined
+
+
+def _identifier_condition(query: Query) -> tuple[Q, Q]:
+    """(this document, its parts or a number inside the key) conditions.
+
+    With a year, "this document" is the edition typed; without one, every edition.
+    """
+    exact, family = Q(pk__in=[]), Q(pk__in=[])
+    for parsed in query.identifiers:
+        for key, family_key in _variants(parsed):
+            exact |= Q(key=key) if parsed.year else Q(family_key=family_key)
+            family |= Q(family_key=family_key)
+            family |= Q(key__startswith=family_key + "-") | Q(key__startswith=family_key + ".")
+    for number in query.numbers:
+        family |= Q(key__contains=number.upper())
+    return exact, family
+
+
+def edition_keys(parsed: Identifier) -> list[str]:
+    """The keys a typed identifier with its year may mean (GB, GB/T, GB/Z variants)."""
+    return [key for key, _family in _variants(parsed)]
+
+
+def _variants(parsed: Identifier) -> list[tuple[str, str]]:
+    """(key, family key) pairs a typed identifier may mean. Chinese readers often drop
+    "/T" ("gb6675.1" for GB/T 6675.1): GB, GB/T and GB/Z (XX, XX/T, XX/Z) are tried."""
+    compact = parsed.document_type.replace("/", "").replace(" ", "").upper()
+    key, family_key = parsed.key[len(compact) :], parsed.family_key[len(compact) :]
+    chinese = re.fullmatch(r"([A-Z]{1,3}|DB\d\d)(/[TZ])?", parsed.document_type.upper())
+    prefixes = [compact]
+    if parsed.jurisdiction == Jurisdiction.CN and chinese:
+        prefixes = [chinese.group(1) + suffix for suffix in ("", "T", "Z")]
+    return [(prefix + key, prefix + family_key) for prefix in prefixes]
+
+
+def _product_links(model, codes: list[str]) -> tuple[Q, Q, Q] | None:
+    """Records linked to the product's own HS codes (or codes below them), to their
+    heading, or to their chapter: three conditions, closest first."""
+    if not codes:
+        return None
+    own = Q(hscode__code__in=codes)
+    for code in codes:
+        own |= Q(hscode__code__startswith=code)
+    heading = Q(hscode__code__in={code[:4] for code in codes if len(code) > 4})
+    chapter = Q(hscode__code__in={code[:2] for code in codes})
+    through = model.hs_codes.through
+    owner = "standard_id" if model is Standard else "technicalregulation_id"
+
+    def linked(condition: Q) -> Q:
+        return Q(Exists(through.objects.filter(condition, **{owner: OuterRef("pk")})))
+
+    return linked(own), linked(heading), linked(chapter)
+
+
+def _with_product(queryset, model, query: Query):
+    """Alias `product_score`: 6 for the product's own code, 3 its heading, 1 its chapter."""
+    links = _product_links(model, query.product_codes)
+    if links is None:
+        return queryset.alias(product_score=Value(0.0)), None
+    own, heading, chapter = links
+    score = Case(
+        When(own, then=Value(6.0)),
+        When(heading, then=Value(3.0)),
+        When(chapter, then=Value(1.0)),
+        default=Value(0.0),
+    )
+    return queryset.alias(product_score=score), Q(product_score__gt=0)
+
+
+def search_standards(queryset, query: Query):
+    """`queryset` narrowed to what `query` matches, annotated with `rank` (higher first)
+    and `matched_by_product`. Expects a queryset annotated by with_status()."""
+    exact, family = _identifier_condition(query)
+    tsquery = _text_query(query)
+    condition = exact | family
+    rank = Case(When(exact, then=Value(100.0)), When(family, then=Value(50.0)), default=0.0)
+    if tsquery is not None:
+        queryset = queryset.alias(text_rank=SearchRank(F("search_vector"), tsquery))
+        condition |= Q(search_vector=tsquery)
+        rank = rank + F("text_rank") * 10
+    queryset, by_product = _with_product(queryset, Standard, query)
+    if by_product is not None:
+        condition |= by_product
+        rank = rank + F("product_score")
+    # Among equals, what is in force now comes first.
+    rank = rank + Case(
+        When(current_status=Status.CURRENT, then=Value(1.0)),
+        When(current_status=Status.UPCOMING, then=Value(0.8)),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+    return queryset.filter(condition).annotate(rank=rank, matched_by_product=Q(product_score__gt=0))
+
+
+def fallback_standards(queryset, query: Query):
+    """Trigram word similarity on both titles, for typos and fragments."""
+    words = " ".join(WORD.findall(query.english.replace('"', " ")))
+    han = "".join(pieces[0] for pieces in query.chinese)
+    if not words and not han:
+        return queryset.none().annotate(rank=Value(0.0), matched_by_product=Value(False))
+    similarity = []
+    if words:
+        similarity.append(TrigramWordSimilarity(Value(words), "title_en"))
+    if han:
+        similarity.append(TrigramWordSimilarity(Value(han), "title_zh_hans"))
+    score = similarity[0] if len(similarity) == 1 else Greatest(*similarity)
+    condition = Q()
+    if words:
+        condition |= Q(title_en__trigram_word_similar=words)
+    if han:
+        condition |= Q(title_zh_hans__trigram_word_similar=han)
+    return (
+        queryset.filter(condition)
+        .annotate(rank=score, matched_by_product=Value(False))
+        .filter(rank__gte=TRIGRAM_THRESHOLD)
+    )
+
+
+def closest_identifiers(query: Query, limit: int = 5) -> list[Standard]:
+    """The standard numbers nearest to an identifier or number that matched nothing."""
+    from django.contrib.postgres.search import TrigramSimilarity
+
+    typed = [p.key for p in query.identifiers] + [n.upper() for n in query.numbers]
+    if not typed:
+        return []
+    return list(
+        Standard.objects.filter(published=True)
+        .annotate(similarity=TrigramSimilarity("key", typed[0]))
+        .filter(similarity__gt=0.3)
+        .order_by("-similarity", "key")[:limit]
+    )
+
+
+def suggest_spelling(query: Query, titles: list[str]) -> str:
+    """The query with each English word that no title contains replaced by the closest
+    word of those titles (from a fallback search), or "" when nothing changes."""
+    vocabulary = {w.lower() for title in titles for w in WORD.findall(title) if len(w) > 2}
+    changed, words = False, []
+    for word in query.english.split():
+        lower = word.lower().strip('"')
+        if not lower or lower in vocabulary or not lower.isalpha():
+            words.append(word)
+            continue
+        best = max(vocabulary, key=lambda v: SequenceMatcher(None, lower, v).ratio(), default="")
+        if best and SequenceMatcher(None, lower, best).ratio() >= 0.75:
+            words.append(best)
+            changed = True
+        else:
+            words.append(word)
+    return " ".join(words) if changed else ""
+
+
+def search_regulations(queryset, query: Query):
+    """Regulations for the same query: reference, titles and the product's HS codes."""
+    condition = Q(pk__in=[])
+    rank = Value(0.0)
+    for text in [query.text]:
+        if len(text) >= 3:
+            condition |= Q(reference__icontains=text)
+    for parsed in query.identifiers:
+        condition |= Q(reference__icontains=str(parsed))
+    for number in query.numbers:
+        condition |= Q(reference__icontains=number)
+    tsquery = _text_query(query)
+    if tsquery is not None:
+        queryset = queryset.alias(text_rank=SearchRank(F("search_vector"), tsquery))
+        condition |= Q(search_vector=tsquery)
+        rank = rank + F("text_rank") * 10
+    queryset, by_product = _with_product(queryset, TechnicalRegulation, query)
+    if by_product is not None:
+        condition |= by_product
+        rank = rank + F("product_score")
+    return (
+        queryset.filter(condition)
+        .annotate(rank=rank, matched_by_product=Q(product_score__gt=0))
+        .order_by("-rank", "reference")
+    )
+
+
+def highlight_terms(query: Query) -> list[str]:
+    """Words to mark in titles: the English words (and their stems) and Chinese words."""
+    terms = set()
+    for word in query.words:
+        if HAN.search(word):
+            terms.add(word)
+            continue
+        if len(word) < 2:
+            continue
+        terms.add(word)
+        for ending in ("ies", "es", "s", "ing", "ed"):
+            if word.endswith(ending) and len(word) - len(ending) >= 3:
+                terms.add(word[: -len(ending)])
+    return sorted(terms, key=len, reverse=True)

@@ -1,0 +1,264 @@
+"""Search: reading the query, ranking, product words, facets, bad input.
+
+The catalogue here is real: the demo's Chinese standards (SAMR layout, each with its
+source) and rows of the ISO and IEC publication lists, with two product terms.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sectors.models import HsCode, ProductTerm
+from standards import search
+from standards.imports import import_publications, import_samr_list
+from standards.models import Standard
+from tests.factories import cite, make_regulation, make_standard
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def catalogue(reference_tables):
+    import_samr_list(ROOT / "data" / "demo" / "cn_standards.csv")
+    import_publications(ROOT / "tests" / "data" / "iso_sample.csv", "iso")
+    import_publications(ROOT / "tests" / "data" / "iec_sample.csv", "iec")
+    # EN 71-1:2014+A1:2018 and EN 1888-1:2018+A1:2022 as CEN publishes them.
+    make_standard(
+        "EN 71-1:2014+A1:2018",
+        title_en="Safety of toys - Part 1: Mechanical and physical properties",
+        sectors=["toys"],
+    )
+    make_standard(
+        "EN 1888-1:2018+A1:2022",
+        title_en="Child care articles - Wheeled child conveyances - Part 1: Pushchairs and prams",
+        sectors=["child-care-articles"],
+    )
+    for name_en, name_zh, synonyms, codes in (
+        ("hair dryer", "电吹风", "hairdryer\n吹风机", ["851631"]),
+        ("stroller", "婴儿推车", "pram\npushchair\n童车", ["871500"]),
+    ):
+        term = ProductTerm.objects.create(
+            name=name_en, name_en=name_en, name_zh_hans=name_zh, synonyms=synonyms
+        )
+        term.hs_codes.set(HsCode.objects.filter(code__in=codes))
+    stroller_standards = Standard.objects.filter(key__in=["EN1888-1:2018+AMD1:2022"])
+    for standard in stroller_standards:
+        standard.hs_codes.set(HsCode.objects.filter(code="871500"))
+
+
+def results(client, query, language="en", **params):
+    response = client.get(f"/{language}/search/", {"q": query, **params})
+    assert response.status_code == 200, response.status_code
+    html = response.content.decode()
+    return re.findall(r'class="result-id" href="/[^/]+/standards/([^/]+)/"', html), html
+
+
+# -- reading the query -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "keys", "english", "chinese"),
+    [
+        ("gb6675.2", ["GB6675.2"], "", []),
+        ("GB/T 6675", ["GBT6675"], "", []),
+        ("ＧＢ／Ｔ　6675.1—2014", ["GBT6675.1:2014"], "", []),
+        ("EN71-1 toys", ["EN71-1"], "toys", []),
+        ("hair dryer safety", [], "hair dryer safety", []),
+        ('"hair care" -toys', [], '"hair care" -toys', []),
+        ("婴儿推车 EN 1888-1", ["EN1888-1"], "", ["婴儿", "推车"]),
+        ("safety玩具", [], "safety", ["玩具"]),
+        ("DROP TABLE; --", [], "DROP TABLE --", []),
+    ],
+)
+def test_read_query_splits_identifiers_english_and_chinese(text, keys, english, chinese):
+    query = search.read_query(text)
+    assert [p.key for p in query.identifiers] == keys
+    assert query.english == english
+    assert [pieces[0] for pieces in query.chinese] == chinese
+
+
+def test_read_query_keeps_bare_numbers_but_not_years():
+    query = search.read_query("6675.1 2014")
+    assert query.numbers == ["6675.1"]
+    assert query.english == "2014"
+
+
+def test_overlong_query_is_shortened_and_said_so():
+    query = search.read_query("toys " * 100)
+    assert query.shortened and len(query.text) == search.MAX_QUERY_LENGTH
+
+
+# -- ranking on real records -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("gb6675.2", "gb-6675-2-2014"),
+        ("GB 6675.2", "gb-6675-2-2014"),
+        ("GB/T 6675.1", "gb-6675-1-2025"),
+        ("EN71-1", "en-71-1-2014-plus-a1-2018"),
+        ("en 71-1", "en-71-1-2014-plus-a1-2018"),
+        ("IEC 60335-2-23", "iec-60335-2-23-2026"),
+        ("YY/T 0287", "yy-t-0287-2017"),
+        ("medical device quality management", "iso-13485-2016"),
+        ("医疗器械 质量管理体系", "yy-t-0287-2017"),
+        ("儿童推车", "gb-14748-2006"),
+        ("电吹风", "gb-t-4706-15-2024"),
+        ("hair dryer safety", "gb-t-4706-15-2024"),
+        ("婴儿推车", "en-1888-1-2018-plus-a1-2022"),
+        ("stroller", "en-1888-1-2018-plus-a1-2022"),
+        ("toys mechanical physical", "gb-6675-2-2014"),
+    ],
+)
+def test_the_right_record_is_in_the_top_three(client, catalogue, query, expected):
+    for language in ("en", "zh-hans"):
+        slugs, _html = results(client, query, language)
+        assert expected in slugs[:3], (language, slugs[:5])
+
+
+def test_identifier_spellings_put_the_exact_edition_first(client, catalogue):
+    for spelling in ("GB 6675.2-2014", "gb6675.2-2014", "GB／T 6675.2—2014"):
+        response = client.get("/en/search/", {"q": spelling})
+        assert response.status_code == 302
+        assert response["Location"] == "/en/standards/gb-6675-2-2014/"
+
+
+def test_an_identifier_without_year_lists_the_current_edition_first(client, catalogue):
+    slugs, _html = results(client, "ISO 13485")
+    assert slugs[0] == "iso-13485-2016"
+    assert set(slugs[:3]) == {"iso-13485-2016", "iso-13485-2003", "iso-13485-1996"}
+
+
+def test_current_ranks_above_withdrawn_for_the_same_words(client, catalogue):
+    slugs, _html = results(client, "婴幼儿 儿童 纺织产品")
+    assert slugs[0] == "gb-31701-2015"
+    slugs, _html = results(client, "机械电气安全")
+    assert slugs.index("gb-t-5226-1-2019") < slugs.index("gb-5226-1-2008")
+
+
+def test_product_words_explain_the_match(client, catalogue):
+    _slugs, html = results(client, "电吹风", "zh-hans")
+    assert "Product words found" not in html  # the page speaks Chinese
+    assert "851631" in html
+    _slugs, html = results(client, "hair dryer")
+    assert "Matched through the product “hair dryer”" in html
+
+
+def test_matched_words_are_highlighted_in_both_titles(client, catalogue):
+    _slugs, html = results(client, "玩具 safety")
+    assert "<mark>玩具</mark>" in html
+    assert re.search(r"<mark>safety</mark>", html, re.IGNORECASE)
+
+
+def test_no_results_offers_spellings_and_closest_identifiers(client, catalogue):
+    _slugs, html = results(client, "safty of toys")
+    assert "Did you mean" in html and "safety" in html
+    _slugs, html = results(client, "GB 6675.99-2014")
+    assert "Closest standard numbers" in html
+    assert "gb-6675" in html
+
+
+def test_regulations_have_their_own_group(client, catalogue):
+    regulation = make_regulation(
+        "Directive 2009/48/EC", short_name_en="Toy Safety Directive", published=True
+    )
+    cite(regulation, Standard.objects.get(key="EN71-1:2014+AMD1:2018"))
+    _slugs, html = results(client, "toy safety")
+    assert "Regulations" in html and "Directive 2009/48/EC" in html
+
+
+# -- filters and facets ------------------------------------------------------------------
+
+
+def test_facets_count_the_results_and_filters_narrow_them(client, catalogue):
+    _slugs, html = results(client, "安全")
+    toys = re.search(
+        r'name="sector" value="toys"[^>]*>\s*<span class="facet-label">[^<]+</span> '
+        r'<span class="facet-count">(\d+)</span>',
+        html,
+    )
+    assert toys
+    count = int(toys.group(1))
+    slugs, html = results(client, "安全", sector="toys")
+    expected = Standard.objects.filter(
+        sectors__slug="toys", search_zh_title__contains="安全"
+    ).count()
+    assert count == expected
+    assert f"{expected} standard" in html
+
+
+def test_date_range_and_sort(client, catalogue):
+    slugs, _html = results(client, "", sector="toys", issued_after="2025-01-01", sort="newest")
+    issued = [Standard.objects.get(slug=slug).issued_date for slug in slugs]
+    assert issued and all(date.year >= 2025 for date in issued)
+    assert issued == sorted(issued, reverse=True)
+
+
+def test_bad_filter_values_are_reported_and_ignored(client, catalogue):
+    slugs, html = results(
+        client, "玩具", sector=["toys", "no-such-sector"], issued_after="2020-13-45", status="x"
+    )
+    assert "were not understood and were ignored" in html
+    assert slugs  # the rest of the search still ran
+
+
+@pytest.mark.parametrize("page", ["0", "-3", "abc", str(10**9), "1e9", ""])
+def test_any_page_number_gives_a_page(client, catalogue, page):
+    response = client.get("/en/search/", {"q": "GB", "sector": "toys", "page": page})
+    assert response.status_code == 200
+
+
+def test_queries_per_page_do_not_grow_with_the_results(
+    client, catalogue, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(14) as few:
+        client.get("/en/search/", {"q": "GB 6675.14"})
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/en/search/", {"q": "安全"})
+
+
+def test_htmx_request_gets_only_the_results(client, catalogue):
+    response = client.get("/en/search/", {"q": "玩具"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="results"')
+    assert "<html" not in html
+
+
+def test_a_chinese_title_edited_in_the_admin_is_found_at_once(curator_client, catalogue):
+    from tests.forms import form_data
+
+    standard = Standard.objects.get(key="GB14748:2006")
+    url = reverse("admin:standards_standard_change", args=[standard.pk])
+    data = form_data(curator_client.get(url).content.decode(), "standard_form")
+    data["title_zh_hans"] = "儿童推车安全要求 折叠婴儿车"
+    response = curator_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    slugs, _html = results(curator_client, "折叠 婴儿车")
+    assert slugs[:1] == ["gb-14748-2006"]
+
+
+# -- bad input never fails ---------------------------------------------------------------
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    query=st.one_of(
+        st.text(max_size=2000),
+        st.text(alphabet="GBT/-.:0123456789 ENISO%_'\"\\()[]*+?|^$&!<>;", max_size=60),
+        st.just("x" * 2000),
+    ),
+    page=st.one_of(st.integers(min_value=-5, max_value=10**12).map(str), st.text(max_size=5)),
+    sector=st.lists(st.sampled_from(["toys", "leather", "nope", "", "'"]), max_size=3),
+)
+def test_no_query_gives_a_server_error(client, catalogue, query, page, sector):
+    response = client.get("/en/search/", {"q": query, "page": page, "sector": sector})
+    assert response.status_code in (200, 302)
