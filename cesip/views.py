@@ -10,11 +10,20 @@ from django.views.decorators.vary import vary_on_headers
 
 from sectors.models import Sector
 
+HOME_ITEMS = 6
+
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     # The page has its own large search box; the header's would repeat it.
-    ctx = {"sectors": _sectors_with_both_names(), "hide_header_search": True}
+    from standards.timeline import latest_changes, upcoming_dates
+
+    ctx = {
+        "sectors": _sectors_with_both_names(),
+        "hide_header_search": True,
+        "upcoming": upcoming_dates(limit=HOME_ITEMS),
+        "changes": latest_changes(limit=HOME_ITEMS),
+    }
     return render(request, "home.html", ctx)
 
 

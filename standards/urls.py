@@ -1,9 +1,10 @@
 from django.urls import path
 
-from standards import views
+from standards import pages, views
 
 urlpatterns = [
     path("search/", views.search_view, name="search"),
-    path("standards/<slug:slug>/", views.standard_detail, name="standard_detail"),
-    path("regulations/<slug:slug>/", views.regulation_detail, name="regulation_detail"),
+    path("standards/<str:slug>/", pages.standard_detail, name="standard_detail"),
+    path("regulations/<slug:slug>/", pages.regulation_detail, name="regulation_detail"),
 ]
+urlpatterns += [path("compare/", pages.compare, name="compare")]

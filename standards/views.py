@@ -4,9 +4,8 @@ from functools import cached_property
 
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -14,7 +13,6 @@ from sectors.models import HsCode, Sector
 from standards import search
 from standards.facets import FACET_ORDER, facet_counts
 from standards.filters import SORTS, StandardFilterSet
-from standards.identifiers import IdentifierError, parse_identifier
 from standards.models import Standard, TechnicalRegulation
 
 PAGE_SIZE = 20
@@ -176,26 +174,3 @@ def _render_search(request: HttpRequest, ctx: dict) -> HttpResponse:
     if request.htmx and not request.htmx.boosted:
         template += "#results"
     return render(request, template, ctx)
-
-
-@require_safe
-def standard_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    standard = Standard.objects.filter(published=True, slug=slug).first()
-    if standard is None:
-        try:
-            parsed = parse_identifier(slug.replace("-", " "))
-        except IdentifierError:
-            parsed = None
-        if parsed is not None:
-            other = Standard.objects.filter(published=True, key=parsed.key).first()
-            if other:
-                return redirect("standard_detail", slug=other.slug, permanent=True)
-        raise Http404(_("No standard has this permalink."))
-    ctx = {"standard": standard, "language": get_language()}
-    return render(request, "standards/standard_detail.html", ctx)
-
-
-@require_safe
-def regulation_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    regulation = get_object_or_404(TechnicalRegulation, published=True, slug=slug)
-    return render(request, "standards/regulation_detail.html", {"regulation": regulation})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth.models import Group
+from django.utils.text import slugify
 
 from accounts.models import User
 from sectors.models import Sector
@@ -58,11 +59,8 @@ def make_standard(identifier: str, *, body: str | Body | None = None, **kw) -> S
 
 def make_regulation(reference: str, **kw) -> TechnicalRegulation:
     defaults = {
-        "slug": reference.lower()
-        .replace("/", "-")
-        .replace(" ", "-")
-        .replace("(", "")
-        .replace(")", ""),
+        "reference": reference,
+        "slug": slugify(reference.replace("/", "-").replace(":", "-").replace(".", "-")),
         "short_name_en": reference,
         "title_en": f"Title of {reference}",
         "jurisdiction": "EU",

@@ -37,7 +37,7 @@ def test_switching_language_keeps_the_page_and_query(page, site, shoot, axe):
     axe()
     page.get_by_role("button", name="简体中文").click()
     expect(page).to_have_url(f"{site}/zh-hans/search/?q=%E7%8E%A9%E5%85%B7")
-    expect(page.get_by_role("heading", level=1)).to_have_text("搜索")
+    expect(page.get_by_role("heading", level=1)).to_have_text("搜索标准与法规")
     shoot("search-zh-hans")
     axe()
 

@@ -1,0 +1,77 @@
+"""sitemap.xml: every public page in both languages, with hreflang alternates."""
+
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from sectors.models import Sector
+from standards.models import Standard, TechnicalRegulation
+
+
+class CesipSitemap(Sitemap):
+    i18n = True
+    alternates = True
+    x_default = True
+    limit = 20000  # per page, times two languages
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        # Canonical URLs use SITE_URL, whatever host the sitemap was asked from.
+        url = urlsplit(settings.SITE_URL)
+        return super().get_urls(page, SimpleNamespace(domain=url.netloc), url.scheme)
+
+
+class StandardSitemap(CesipSitemap):
+    changefreq = "weekly"
+
+    def items(self):
+        return Standard.objects.filter(published=True).only("slug", "updated_at").order_by("pk")
+
+    def location(self, item):
+        return reverse("standard_detail", args=[item.slug])
+
+    def lastmod(self, item):
+        return item.updated_at
+
+
+class RegulationSitemap(CesipSitemap):
+    changefreq = "weekly"
+
+    def items(self):
+        return TechnicalRegulation.objects.filter(published=True).only("slug", "updated_at")
+
+    def location(self, item):
+        return reverse("regulation_detail", args=[item.slug])
+
+    def lastmod(self, item):
+        return item.updated_at
+
+
+class SectorSitemap(CesipSitemap):
+    changefreq = "daily"
+
+    def items(self):
+        return Sector.objects.all()
+
+    def location(self, item):
+        return reverse("sector_detail", args=[item.slug])
+
+
+class PageSitemap(CesipSitemap):
+    changefreq = "daily"
+
+    def items(self):
+        return ["home", "search", "product_finder", "calendar", "changes", "glossary"]
+
+    def location(self, item):
+        return reverse(item)
+
+
+SITEMAPS = {
+    "pages": PageSitemap,
+    "sectors": SectorSitemap,
+    "regulations": RegulationSitemap,
+    "standards": StandardSitemap,
+}

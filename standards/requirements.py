@@ -1,0 +1,162 @@
+"""The requirement sheet: what applies to a product (HS codes) in a destination market.
+
+Regulations of the destination whose HS codes cover the product's; the standards those
+regulations make compulsory or cite, and the destination's mandatory standards linked
+to the product's HS codes; for each standard, the counterpart the exporter may already
+meet at home (an adoption in either direction, or a shared international standard).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils import timezone
+
+from standards.models import (
+    Adoption,
+    Citation,
+    CitationKind,
+    Jurisdiction,
+    LegalForce,
+    Standard,
+    Status,
+    TechnicalRegulation,
+)
+
+LIVE = (Status.CURRENT, Status.UPCOMING)
+
+
+def covers(record_codes: list[str], product_codes: list[str]) -> bool:
+    """An HS code of the record is the product's code, a code above it, or below it."""
+    return any(r.startswith(p) or p.startswith(r) for r in record_codes for p in product_codes)
+
+
+@dataclass(frozen=True)
+class HomeMatch:
+    standard: Standard
+    degree: str
+    via: Standard | None = None
+
+
+@dataclass
+class SheetStandard:
+    standard: Standard
+    citations: list[Citation] = field(default_factory=list)
+    home: list[HomeMatch] = field(default_factory=list)
+
+    @property
+    def mandatory(self) -> bool:
+        return self.standard.legal_force == LegalForce.MANDATORY or any(
+            c.kind in (CitationKind.COMPULSORY, CitationKind.CCC_TESTING) for c in self.citations
+        )
+
+    @property
+    def harmonised(self) -> bool:
+        return any(c.kind == CitationKind.HARMONISED for c in self.citations)
+
+
+@dataclass
+class RequirementSheet:
+    market: str
+    codes: list[str]
+    regulations: list[TechnicalRegulation]
+    mandatory: list[SheetStandard]
+    harmonised: list[SheetStandard]
+    other: list[SheetStandard]
+
+    @property
+    def home(self) -> str:
+        return Jurisdiction.EU if self.market == Jurisdiction.CN else Jurisdiction.CN
+
+    @property
+    def empty(self) -> bool:
+        return not (self.regulations or self.mandatory or self.harmonised or self.other)
+
+
+def requirement_sheet(codes: list[str], market: str, today: datetime.date | None = None):
+    """Seven queries whatever the number of codes, regulations and standards."""
+    today = today or timezone.localdate()
+    regulations = [
+        regulation
+        for regulation in TechnicalRegulation.objects.filter(published=True, jurisdiction=market)
+        .filter(Q(repealed_date__isnull=True) | Q(repealed_date__gt=today))
+        .prefetch_related("hs_codes")
+        .order_by("kind", "reference")
+        if covers([hs.code for hs in regulation.hs_codes.all()], codes)
+    ]
+    standards = (
+        Standard.objects.filter(published=True, jurisdiction=market)
+        .with_status(today)
+        .filter(current_status__in=LIVE)
+        .select_related("body")
+        .prefetch_related("hs_codes")
+    )
+    linked = Q(citations__regulation__in=regulations)
+    for code in codes:
+        linked |= Q(hs_codes__code__startswith=code[:4]) | Q(hs_codes__code=code[:2])
+    rows: dict[int, SheetStandard] = {}
+    for standard in standards.filter(linked).distinct().order_by("key"):
+        # Only standards for this product: an act cites many for other products.
+        if covers([hs.code for hs in standard.hs_codes.all()], codes):
+            rows[standard.pk] = SheetStandard(standard)
+    cited = Citation.objects.filter(regulation__in=regulations).values_list(
+        "regulation_id", "standard_id"
+    )
+    shown = {regulation.pk: 0 for regulation in regulations}
+    for regulation_id, standard_id in cited:
+        if standard_id in rows:
+            shown[regulation_id] += 1
+    for citation in Citation.objects.filter(regulation__in=regulations, standard__in=list(rows)):
+        citation.regulation = next(r for r in regulations if r.pk == citation.regulation_id)
+        rows[citation.standard_id].citations.append(citation)
+    counts = Counter(regulation_id for regulation_id, _standard in cited)
+    for regulation in regulations:
+        regulation.cited_elsewhere = counts[regulation.pk] - shown[regulation.pk]
+    home = Jurisdiction.EU if market == Jurisdiction.CN else Jurisdiction.CN
+    for standard_id, found in home_counterparts(list(rows), home).items():
+        rows[standard_id].home = found
+    entries = sorted(rows.values(), key=lambda e: e.standard.key)
+    return RequirementSheet(
+        market=market,
+        codes=codes,
+        regulations=regulations,
+        mandatory=[e for e in entries if e.mandatory],
+        harmonised=[e for e in entries if not e.mandatory and e.harmonised],
+        other=[e for e in entries if not e.mandatory and not e.harmonised],
+    )
+
+
+def home_counterparts(ids: list[int], home: str) -> dict[int, list[HomeMatch]]:
+    """For each standard, its counterparts in `home` or international.
+
+    A direct adoption in either direction gives its degree; a `home` standard adopting the
+    same international standard is matched "via" it. Two queries for any number of ids.
+    """
+    found: dict[int, list[HomeMatch]] = defaultdict(list)
+    if not ids:
+        return found
+    wanted = (home, Jurisdiction.INT)
+    direct = Adoption.objects.filter(Q(standard__in=ids) | Q(adopted__in=ids)).select_related(
+        "standard", "adopted"
+    )
+    international: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for adoption in direct:
+        if adoption.standard_id in ids and adoption.adopted.jurisdiction in wanted:
+            found[adoption.standard_id].append(HomeMatch(adoption.adopted, adoption.degree))
+        if adoption.adopted_id in ids and adoption.standard.jurisdiction in wanted:
+            found[adoption.adopted_id].append(HomeMatch(adoption.standard, adoption.degree))
+        if adoption.standard_id in ids and adoption.adopted.jurisdiction == Jurisdiction.INT:
+            international[adoption.adopted_id].append((adoption.standard_id, adoption.degree))
+    if international:
+        shared = Adoption.objects.filter(
+            adopted__in=list(international), standard__jurisdiction=home, standard__published=True
+        ).select_related("standard", "adopted")
+        for adoption in shared:
+            for standard_id, _degree in international[adoption.adopted_id]:
+                found[standard_id].append(
+                    HomeMatch(adoption.standard, adoption.degree, via=adoption.adopted)
+                )
+    return found

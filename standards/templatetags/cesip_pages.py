@@ -1,0 +1,47 @@
+"""Template helpers of the record pages: countdowns, the other language's URL."""
+
+import datetime
+
+from django import template
+from django.urls import translate_url
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+register = template.Library()
+
+
+@register.filter
+def countdown(day: datetime.date | None, today: datetime.date | None = None) -> str:
+    """“in 43 days”, “today”, “12 days ago”."""
+    if not day:
+        return ""
+    days = (day - (today or timezone.localdate())).days
+    if days == 0:
+        return _("today")
+    if days > 0:
+        return ngettext("in %(days)s day", "in %(days)s days", days) % {"days": days}
+    return ngettext("%(days)s day ago", "%(days)s days ago", -days) % {"days": -days}
+
+
+@register.filter
+def is_past(day: datetime.date | None) -> bool:
+    return bool(day) and day < timezone.localdate()
+
+
+@register.simple_tag(takes_context=True)
+def url_in(context, language: str) -> str:
+    """This page's URL (with its query) in `language`."""
+    request = context["request"]
+    url = translate_url(request.path, language)
+    query = request.GET.urlencode()
+    return f"{url}?{query}" if query else url
+
+
+@register.filter
+def by_language(record, field: str) -> str:
+    """`field` in the other UI language than the reader's (for “the other title”)."""
+    from django.utils.translation import get_language
+
+    other = "en" if get_language() == "zh-hans" else "zh_hans"
+    return getattr(record, f"{field}_{other}", "") or ""
