@@ -74,7 +74,7 @@ def test_each_sector_has_enough_standards_from_each_side(side, pattern, column):
 
 
 @pytest.mark.django_db
-def test_load_demo_fills_an_empty_catalogue_once(reference_tables):
+def test_load_demo_fills_an_empty_catalogue_once(reference_tables, client):
     out = io.StringIO()
     call_command("load_demo", "--if-empty", stdout=out)
     for sector in Sector.objects.all():
@@ -96,6 +96,22 @@ def test_load_demo_fills_an_empty_catalogue_once(reference_tables):
     assert TechnicalRegulation.objects.filter(reference="Directive 2009/48/EC").exists()
     assert ProductTerm.objects.count() >= 150
     assert not Standard.objects.filter(jurisdiction__in=["CN", "EU"], source_url="").exists()
+
+    # Every record's page answers in both languages.
+    urls = [f"/standards/{slug}/" for slug in Standard.objects.values_list("slug", flat=True)]
+    urls += [
+        f"/regulations/{slug}/"
+        for slug in TechnicalRegulation.objects.values_list("slug", flat=True)
+    ]
+    urls += [f"/sectors/{slug}/" for slug in Sector.objects.values_list("slug", flat=True)]
+    assert len(urls) > 600
+    failed = [
+        (language, url, status)
+        for url in urls
+        for language in ("en", "zh-hans")
+        if (status := client.get(f"/{language}{url}").status_code) != 200
+    ]
+    assert not failed, failed[:20]
 
     changes = Standard.objects.count(), Citation.objects.count()
     call_command("load_demo", stdout=io.StringIO())  # a second full load changes nothing
