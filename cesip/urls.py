@@ -36,6 +36,9 @@ urlpatterns += i18n_patterns(
     path("", include("standards.timeline_urls")),
     path("", include("sectors.urls")),
     path("accounts/", include("accounts.urls")),
+    path("company/", include("accounts.urls_companies")),
+    path("company/", include("accounts.urls_watchlists")),
+    path("account/alerts/", include("accounts.urls_alerts")),
     path("admin/", admin.site.urls),
     prefix_default_language=True,
 )

@@ -1,0 +1,3 @@
+"""Filled in as the views land."""
+
+urlpatterns: list = []
