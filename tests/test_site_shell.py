@@ -123,3 +123,24 @@ def test_favicon_ico_points_at_the_svg_icon(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301
     assert response["Location"].endswith("img/favicon.svg")
+
+
+def test_home_lists_upcoming_dates_and_changes_once(client, sectors):
+    import datetime
+
+    from django.utils import timezone
+
+    from tests.factories import make_standard
+
+    make_standard(
+        "GB 6675.1-2099",
+        title_zh_hans="玩具安全 第1部分",
+        issued_date=timezone.localdate(),
+        implementation_date=timezone.localdate() + datetime.timedelta(days=30),
+    )
+    html = client.get("/en/").content.decode()
+    assert "<title>Standards and regulations for exporters · " in html
+    assert html.count('id="upcoming-title"') == 1
+    upcoming = html[html.index('id="upcoming-title"') : html.index('id="latest-title"')]
+    assert "GB 6675.1-2099" in upcoming and "in 30 days" in upcoming
+    assert 'href="/en/sectors/toys/"' in html
