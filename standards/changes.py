@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import models, transaction
+from django.dispatch import Signal
 
 from standards.models import (
     Adoption,
@@ -124,6 +125,11 @@ CITATION_FIELDS = [
     "restrictions_zh_hans",
     "replaces",
 ]
+
+
+# Sent with `change_ids` once record_changes has written Change rows (bulk_create sends
+# no post_save); the accounts app queues the immediate alerts from it.
+changes_recorded = Signal()
 
 
 def _plain(value: Any) -> Any:
@@ -367,6 +373,8 @@ def record_changes(
             for sector_id in sector_ids
         ]
     )
+    if changes:
+        changes_recorded.send(sender=Change, change_ids=[change.pk for change in changes])
     return changes
 
 

@@ -86,3 +86,35 @@ def make_user(email: str, *, group: str | None = None, **kw) -> User:
         user.save(update_fields=["is_staff"])
         user.groups.add(Group.objects.get(name=group))
     return user
+
+
+def make_company(name: str = "Acme Appliances", *, owner: User | None = None):
+    """A company with `owner` (made up if not given) as its owner."""
+    from accounts.companies import create_company
+
+    owner = owner or make_user(f"owner-{User.objects.count() + 1}@{slugify(name)}.example")
+    return create_company(name=name, owner=owner)
+
+
+def add_member(company, user: User, role: str = "member"):
+    from accounts.models import Membership
+
+    return Membership.objects.create(company=company, user=user, role=role)
+
+
+def make_invitation(company, email: str, *, invited_by: User | None = None, **kw):
+    """An open invitation and the token of its link (`join/<token>/`)."""
+    import secrets
+
+    from django.utils import timezone
+
+    from accounts.companies import INVITATION_MAX_AGE, invitation_token
+    from accounts.models import Invitation
+
+    defaults = {
+        "nonce": secrets.token_hex(16),
+        "expires_at": timezone.now() + INVITATION_MAX_AGE,
+        "invited_by": invited_by,
+    }
+    invitation = Invitation.objects.create(company=company, email=email, **{**defaults, **kw})
+    return invitation, invitation_token(invitation)

@@ -1,0 +1,517 @@
+"""Change digests and immediate alerts: who hears about which Change rows, and sending.
+
+The work is done in bulk: for a set of members and one period, `build_digests` loads
+the subscriptions, the period's changes, the companies' watched records and the
+standards each distinct saved search finds once, then groups in Python, so the number
+of queries does not grow with the number of members (only with the number of distinct
+saved searches). Each change is described once per language (standards.timeline) and
+its e-mail fragment rendered once per language; a member's message joins fragments.
+
+Sending goes through Delivery rows, one per member and period (a unique constraint):
+`schedule_deliveries` creates them with ignore_conflicts, `claim_delivery` moves one to
+"sending" with a conditional UPDATE, so two runs cannot both send it; a failed send is
+retried later with exponential backoff and given up after MAX_ATTEMPTS.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import logging
+import smtplib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db.models import Q
+from django.http import QueryDict
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+
+from accounts.models import (
+    Delivery,
+    DeliveryStatus,
+    Frequency,
+    Membership,
+    Subscription,
+    WatchItem,
+)
+from standards.filters import StandardFilterSet
+from standards.models import Change, Standard
+from standards.timeline import ChangeEntry, Filters, change_entries, public_changes
+
+logger = logging.getLogger(__name__)
+
+UNSUBSCRIBE_SALT = "cesip.accounts.digests.unsubscribe"
+STALE_CLAIM = datetime.timedelta(minutes=15)
+RETRY_BASE = datetime.timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+# A digest lists this many changes in full and links to the rest (what's new page).
+SHOWN_CHANGES = 50
+# Parameters of a search URL that do not change what it finds.
+IGNORED_SEARCH_PARAMETERS = {"page", "sort"}
+
+
+# ---------------------------------------------------------------------------
+# Periods
+
+
+def period_for(
+    frequency: str, now: datetime.datetime
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """The period a scheduled digest covers, aligned in UTC: the previous calendar day
+    (daily) or the previous ISO week, Monday to Monday (weekly)."""
+    today = now.astimezone(datetime.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if frequency == Frequency.DAILY:
+        return today - datetime.timedelta(days=1), today
+    if frequency == Frequency.WEEKLY:
+        monday = today - datetime.timedelta(days=today.weekday())
+        return monday - datetime.timedelta(days=7), monday
+    raise ValueError(f"No scheduled period for {frequency!r} digests.")
+
+
+def _in_period(start: datetime.datetime, end: datetime.datetime) -> Q:
+    # An immediate alert's "period" is the instant its change was created.
+    if end <= start:
+        return Q(created_at=start)
+    return Q(created_at__gte=start, created_at__lt=end)
+
+
+# ---------------------------------------------------------------------------
+# Saved searches
+
+
+def normalise_search(raw: str) -> tuple[str, list[str]]:
+    """A search URL or query string → (the query string to store, problems).
+
+    Accepts "https://host/en/search/?q=toys&sector=toys", "/en/search/?q=toys",
+    "?q=toys" or "q=toys"; drops the page and sort order; runs what is left through
+    StandardFilterSet.cleaned() so that values it would ignore are reported.
+    """
+    raw = (raw or "").replace("\x00", "").strip()
+    if "?" in raw or raw.startswith(("http://", "https://", "/")):
+        raw = urlsplit(raw).query
+    params = QueryDict(raw, mutable=True)
+    for name in IGNORED_SEARCH_PARAMETERS:
+        params.pop(name, None)
+    known = StandardFilterSet.base_filters
+    unknown = [name for name in params if name not in known]
+    for name in unknown:
+        params.pop(name)
+    for name in list(params):
+        values = [v.strip() for v in params.getlist(name) if v.strip()]
+        if values:
+            params.setlist(name, values)
+        else:
+            params.pop(name)
+    _filterset, problems = StandardFilterSet(params, queryset=Standard.objects.none()).cleaned()
+    problems = list(problems) + [
+        translation.gettext("Unknown parameter “%(name)s”.") % {"name": name[:40]}
+        for name in unknown
+    ]
+    return params.urlencode(), problems
+
+
+def standards_found(query: str, standard_ids: Iterable[int]) -> set[int]:
+    """Which of `standard_ids` the saved search `query` finds (published ones only)."""
+    ids = list(standard_ids)
+    if not ids:
+        return set()
+    base = Standard.objects.filter(published=True, pk__in=ids).with_status()
+    filterset, _problems = StandardFilterSet(QueryDict(query), queryset=base).cleaned()
+    try:
+        return set(filterset.qs.order_by().values_list("pk", flat=True))
+    except ValueError:
+        # A filter that fails to build its query (such as body=<code> at the time of
+        # writing) must not stop every other member's digest.
+        logger.exception("Saved search %r could not run", query)
+        return set()
+
+
+# ---------------------------------------------------------------------------
+# Who hears about what
+
+
+@dataclasses.dataclass
+class Digest:
+    """One member's changes for one period, with why each one is included."""
+
+    subscription: Subscription
+    changes: list[Change]
+    reasons: dict[int, list[str]]  # change pk → sector names, saved-search names, "watchlist"
+
+    @property
+    def user(self):
+        return self.subscription.user
+
+
+def _jurisdiction(change: Change) -> str:
+    # A citation belongs to the jurisdiction of the act that cites the standard.
+    return (change.regulation or change.standard).jurisdiction
+
+
+def load_subscriptions(user_ids: Iterable[int]) -> list[Subscription]:
+    return list(
+        Subscription.objects.filter(user_id__in=list(user_ids))
+        .select_related("user")
+        .prefetch_related("sectors", "saved_searches")
+    )
+
+
+def load_changes(start: datetime.datetime, end: datetime.datetime) -> list[Change]:
+    """The period's changes to published records, oldest first, with what entries need."""
+    return list(
+        public_changes(Filters()).filter(_in_period(start, end)).order_by("created_at", "id")
+    )
+
+
+def build_digests(
+    *, subscriptions: Sequence[Subscription], changes: Sequence[Change]
+) -> dict[int, Digest]:
+    """Each active subscription's digest (user pk → Digest, possibly with no changes).
+
+    A change is included when it touches a record on one of the member's companies'
+    watchlists (if they follow watchlists), one of the subscribed sectors, or a standard
+    a saved search finds; then only changes in the chosen jurisdictions are kept.
+    """
+    subscriptions = [s for s in subscriptions if s.active and s.user.is_active]
+    standard_ids = {c.standard_id for c in changes if c.standard_id}
+    regulation_ids = {c.regulation_id for c in changes if c.regulation_id}
+
+    # Watched records, per company, limited to the records that changed.
+    companies: dict[int, set[int]] = defaultdict(set)
+    watched: dict[int, tuple[set[int], set[int]]] = defaultdict(lambda: (set(), set()))
+    watchers = [s.user_id for s in subscriptions if s.include_watchlists]
+    if watchers and changes:
+        for user_id, company_id in Membership.objects.filter(user_id__in=watchers).values_list(
+            "user_id", "company_id"
+        ):
+            companies[user_id].add(company_id)
+        company_ids = set().union(*companies.values()) if companies else set()
+        items = WatchItem.objects.filter(watchlist__company_id__in=company_ids).filter(
+            Q(standard_id__in=standard_ids) | Q(regulation_id__in=regulation_ids)
+        )
+        for company_id, standard_id, regulation_id in items.values_list(
+            "watchlist__company_id", "standard_id", "regulation_id"
+        ):
+            if standard_id:
+                watched[company_id][0].add(standard_id)
+            if regulation_id:
+                watched[company_id][1].add(regulation_id)
+
+    # Each distinct saved search runs once, on the changed standards only.
+    found: dict[str, set[int]] = {}
+    if standard_ids:
+        for subscription in subscriptions:
+            for saved in subscription.saved_searches.all():
+                if saved.query not in found:
+                    found[saved.query] = standards_found(saved.query, standard_ids)
+
+    change_sectors = {c.pk: {s.pk: s for s in c.sectors.all()} for c in changes}
+    digests: dict[int, Digest] = {}
+    for subscription in subscriptions:
+        sectors = {s.pk for s in subscription.sectors.all()}
+        searches = list(subscription.saved_searches.all())
+        company_ids = companies.get(subscription.user_id, set())
+        watched_standards = set().union(*(watched[c][0] for c in company_ids if c in watched))
+        watched_regulations = set().union(*(watched[c][1] for c in company_ids if c in watched))
+        jurisdictions = set(subscription.jurisdictions or [])
+        digest = Digest(subscription, [], {})
+        for change in changes:
+            if jurisdictions and _jurisdiction(change) not in jurisdictions:
+                continue
+            reasons = []
+            if (change.standard_id and change.standard_id in watched_standards) or (
+                change.regulation_id and change.regulation_id in watched_regulations
+            ):
+                reasons.append("watchlist")
+            reasons += [s.name for pk, s in change_sectors[change.pk].items() if pk in sectors]
+            reasons += [
+                saved.name
+                for saved in searches
+                if change.standard_id and change.standard_id in found.get(saved.query, ())
+            ]
+            if reasons:
+                digest.changes.append(change)
+                digest.reasons[change.pk] = reasons
+        digests[subscription.user_id] = digest
+    return digests
+
+
+# ---------------------------------------------------------------------------
+# Rendering
+
+
+def unsubscribe_token(user_id: int) -> str:
+    return signing.dumps(user_id, salt=UNSUBSCRIBE_SALT)
+
+
+def user_from_token(token: str) -> int | None:
+    try:
+        return int(signing.loads(token, salt=UNSUBSCRIBE_SALT))
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+@dataclasses.dataclass
+class Fragments:
+    """A change's entry rendered once per language, shared by every digest listing it."""
+
+    entry: ChangeEntry
+    html: str
+    text: str
+
+
+class Renderer:
+    """Renders digests, caching each change's described entry per language."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, int], Fragments] = {}
+
+    def _fragments(self, language: str, changes: Sequence[Change]) -> list[Fragments]:
+        missing = [c for c in changes if (language, c.pk) not in self._cache]
+        for entry in change_entries(missing):
+            ctx = {
+                "entry": entry,
+                "url": absolute(entry.url),
+                "regulation_url": absolute(entry.regulation_url) if entry.regulation else "",
+            }
+            self._cache[(language, entry.pk)] = Fragments(
+                entry,
+                mark_safe(render_to_string("emails/_digest_entry.html", ctx)),  # noqa: S308
+                render_to_string("emails/_digest_entry.txt", ctx),
+            )
+        return [self._cache[(language, c.pk)] for c in changes]
+
+    def message(self, digest: Digest, *, frequency: str, connection=None) -> EmailMultiAlternatives:
+        """The member's e-mail, in the subscription's language, with one-click unsubscribe."""
+        subscription = digest.subscription
+        language = subscription.language or subscription.user.language
+        with translation.override(language):
+            shown = digest.changes[-SHOWN_CHANGES:][::-1]  # newest first
+            items = [
+                (fragments, _reason_labels(digest.reasons[fragments.entry.pk]))
+                for fragments in self._fragments(language, shown)
+            ]
+            unsubscribe_url = absolute(
+                reverse("unsubscribe", args=[unsubscribe_token(subscription.user_id)])
+            )
+            ctx = {
+                "user": subscription.user,
+                "items": items,
+                "count": len(digest.changes),
+                "more": len(digest.changes) - len(shown),
+                "frequency": frequency,
+                "settings_url": absolute(reverse("alert_settings")),
+                "changes_url": absolute(reverse("changes")),
+                "unsubscribe_url": unsubscribe_url,
+                "site_url": settings.SITE_URL,
+            }
+            subject = " ".join(render_to_string("emails/digest.subject.txt", ctx).split())
+            text = render_to_string("emails/digest.txt", ctx)
+            html = render_to_string("emails/digest.html", ctx)
+        message = EmailMultiAlternatives(
+            subject,
+            text,
+            settings.DEFAULT_FROM_EMAIL,
+            [subscription.user.email],
+            headers={
+                "List-Unsubscribe": f"<{unsubscribe_url}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                "Auto-Submitted": "auto-generated",
+            },
+            connection=connection,
+        )
+        message.attach_alternative(html, "text/html")
+        return message
+
+
+def _reason_labels(reasons: list[str]) -> list[str]:
+    return [translation.gettext("your watchlists") if r == "watchlist" else r for r in reasons]
+
+
+# ---------------------------------------------------------------------------
+# Deliveries
+
+
+def schedule_deliveries(*, frequency: str, now: datetime.datetime) -> int:
+    """One pending Delivery per active subscriber for the period before `now`; rows that
+    exist already (a rerun, a parallel run) are left alone. Returns the rows asked for."""
+    start, end = period_for(frequency, now)
+    user_ids = Subscription.objects.filter(
+        active=True, frequency=frequency, user__is_active=True
+    ).values_list("user_id", flat=True)
+    rows = [
+        Delivery(user_id=user_id, frequency=frequency, period_start=start, period_end=end)
+        for user_id in user_ids
+    ]
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return len(rows)
+
+
+def due(now: datetime.datetime) -> Q:
+    """Deliveries a run may claim: new ones, failed ones whose retry time has come, and
+    ones left "sending" by a run that died more than STALE_CLAIM ago."""
+    return (
+        Q(status=DeliveryStatus.PENDING)
+        | Q(status=DeliveryStatus.FAILED, next_attempt_at__lte=now)
+        | Q(status=DeliveryStatus.SENDING, claimed_at__lt=now - STALE_CLAIM)
+    )
+
+
+def claim_delivery(delivery: Delivery, *, now: datetime.datetime) -> bool:
+    """Move `delivery` to "sending" if it is still due; False when another run got it."""
+    claimed = Delivery.objects.filter(due(now), pk=delivery.pk).update(
+        status=DeliveryStatus.SENDING, claimed_at=now
+    )
+    if claimed == 1:
+        delivery.status, delivery.claimed_at = DeliveryStatus.SENDING, now
+    return claimed == 1
+
+
+def _finish(delivery: Delivery, **values) -> bool:
+    # Only the run holding the claim may record the outcome.
+    updated = Delivery.objects.filter(
+        pk=delivery.pk, status=DeliveryStatus.SENDING, claimed_at=delivery.claimed_at
+    ).update(**values)
+    for name, value in values.items():
+        setattr(delivery, name, value)
+    return updated == 1
+
+
+def retry_delay(attempts: int) -> datetime.timedelta:
+    """5 minutes after the first failure, then 10, 20, 40."""
+    return RETRY_BASE * 2 ** max(attempts - 1, 0)
+
+
+def deliver(
+    delivery: Delivery,
+    digest: Digest | None,
+    *,
+    renderer: Renderer,
+    now: datetime.datetime,
+    connection=None,
+) -> str:
+    """Send one claimed delivery and record the outcome; returns the new status."""
+    if digest is None or not digest.changes:
+        _finish(delivery, status=DeliveryStatus.EMPTY, changes=[], error="")
+        return DeliveryStatus.EMPTY
+    language = digest.subscription.language or digest.user.language
+    change_ids = [c.pk for c in digest.changes]
+    try:
+        message = renderer.message(digest, frequency=delivery.frequency, connection=connection)
+        message.send()
+    except (smtplib.SMTPException, OSError) as error:
+        attempts = delivery.attempts + 1
+        logger.warning("Digest %s for %s failed: %s", delivery.pk, delivery.user_id, error)
+        status = DeliveryStatus.ABANDONED if attempts >= MAX_ATTEMPTS else DeliveryStatus.FAILED
+        _finish(
+            delivery,
+            status=status,
+            attempts=attempts,
+            next_attempt_at=None
+            if status == DeliveryStatus.ABANDONED
+            else now + retry_delay(attempts),
+            error=f"{type(error).__name__}: {error}"[:2000],
+            language=language,
+            changes=change_ids,
+        )
+        return status
+    _finish(
+        delivery,
+        status=DeliveryStatus.SENT,
+        attempts=delivery.attempts + 1,
+        sent_at=timezone.now(),
+        next_attempt_at=None,
+        error="",
+        language=language,
+        changes=change_ids,
+    )
+    return DeliveryStatus.SENT
+
+
+def send_due(
+    *, frequency: str, now: datetime.datetime, user_ids: Iterable[int] | None = None
+) -> Counter:
+    """Claim and send every due delivery of `frequency` (all periods, so retries of older
+    periods go out too). Returns a count per outcome, plus "skipped" for rows another run
+    claimed first."""
+    rows = Delivery.objects.filter(due(now), frequency=frequency)
+    if user_ids is not None:
+        rows = rows.filter(user_id__in=list(user_ids))
+    by_period: dict[tuple, list[Delivery]] = defaultdict(list)
+    for delivery in rows.order_by("period_start", "pk"):
+        by_period[(delivery.period_start, delivery.period_end)].append(delivery)
+    outcome: Counter = Counter()
+    renderer = Renderer()
+    connection = get_connection(fail_silently=False)
+    try:
+        connection.open()  # one SMTP session for the run
+    except (smtplib.SMTPException, OSError) as error:
+        # Each send below tries again and records the failure on its delivery.
+        logger.warning("Could not connect to the mail server: %s", error)
+    try:
+        for (start, end), deliveries in by_period.items():
+            changes = load_changes(start, end)
+            digests = build_digests(
+                subscriptions=load_subscriptions(d.user_id for d in deliveries), changes=changes
+            )
+            for delivery in deliveries:
+                if not claim_delivery(delivery, now=now):
+                    outcome["skipped"] += 1
+                    continue
+                digest = digests.get(delivery.user_id)
+                outcome[
+                    deliver(delivery, digest, renderer=renderer, now=now, connection=connection)
+                ] += 1
+    finally:
+        connection.close()
+    return outcome
+
+
+def send_scheduled_digests(*, frequency: str, now: datetime.datetime | None = None) -> Counter:
+    """What cron runs: create this period's deliveries, then send whatever is due."""
+    now = now or timezone.now()
+    if frequency != Frequency.IMMEDIATE:
+        schedule_deliveries(frequency=frequency, now=now)
+    return send_due(frequency=frequency, now=now)
+
+
+def send_change_alerts(*, change_id: int, now: datetime.datetime | None = None) -> Counter:
+    """Immediate alerts for one change: a Delivery per concerned member (period_start =
+    the change's creation time), then send them."""
+    now = now or timezone.now()
+    change = public_changes(Filters()).filter(pk=change_id).first()
+    if change is None:
+        return Counter()  # rolled back, deleted, or about an unpublished record
+    subscriptions = load_subscriptions(
+        Subscription.objects.filter(
+            active=True, frequency=Frequency.IMMEDIATE, user__is_active=True
+        ).values_list("user_id", flat=True)
+    )
+    digests = build_digests(subscriptions=subscriptions, changes=[change])
+    concerned = [user_id for user_id, digest in digests.items() if digest.changes]
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                user_id=user_id,
+                frequency=Frequency.IMMEDIATE,
+                period_start=change.created_at,
+                period_end=change.created_at,
+            )
+            for user_id in concerned
+        ],
+        ignore_conflicts=True,
+    )
+    if not concerned:
+        return Counter()
+    return send_due(frequency=Frequency.IMMEDIATE, now=now, user_ids=concerned)
