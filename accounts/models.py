@@ -3,6 +3,7 @@ from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class UserManager(BaseUserManager):
@@ -319,7 +320,7 @@ class SavedSearch(models.Model):
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to be sent")
     SENDING = "sending", _("Being sent")
-    SENT = "sent", _("Sent")
+    SENT = "sent", pgettext_lazy("delivery status", "Sent")
     EMPTY = "empty", _("Nothing to send")
     FAILED = "failed", _("Failed, will retry")
     ABANDONED = "abandoned", _("Failed, given up")

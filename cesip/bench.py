@@ -3,7 +3,12 @@
 Prints the time and peak memory of importing the full ISO, IEC and ETSI lists
 (about 81,000 rows), and the peak memory of a 10,000-row import of the same layout so
 the two can be compared (memory should stay flat as the file grows); then search
-latency on a 200,000-standard catalogue (cesip/bench_search.py).
+latency on a 200,000-standard catalogue (cesip/bench_search.py); then the time and
+queries to build the digests of 10,000 members (cesip/bench_digests.py).
+
+BENCH_SEARCH_ONLY=1 skips the imports and runs the search bench against the database of
+DATABASE_URL as it is (topped up with generated records to 200,000 if smaller): keep one
+such database to profile the search without rebuilding it each time.
 """
 
 from __future__ import annotations
@@ -127,9 +132,32 @@ def bench_imports(server: str) -> None:
         print(db.run("-m", "cesip.bench_search"), end="")
 
 
+def bench_search_only() -> None:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        raise SystemExit("BENCH_SEARCH_ONLY needs DATABASE_URL (a database kept for it)")
+    env = {
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-only-" + "x" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        **os.environ,
+    }
+    subprocess.run([sys.executable, "-m", "cesip.bench_search"], cwd=ROOT, env=env, check=True)
+
+
+def bench_digests(server: str) -> None:
+    print("Digests for 10,000 members (build and render, no sending)")
+    with ScratchDatabase(server, "digests") as db:
+        print(db.run("-m", "cesip.bench_digests"), end="")
+
+
 def main() -> None:
+    if os.environ.get("BENCH_SEARCH_ONLY"):
+        bench_search_only()
+        return
     server = _server_url()
     bench_imports(server)
+    bench_digests(server)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,13 @@
-"""Facet counts for a search result, in one SQL query whatever the number of facets.
+"""The rows of a search result and their facet counts, in one SQL query whatever the
+number of facets.
 
-The result set is computed once (a materialised CTE) and grouped by each facet; the
-many-to-many facets (sector, ICS field, citing regulation) join their link tables.
+The result set is computed once (a materialised CTE): the query returns the primary keys
+of its rows in order (the page then reads only its own twenty) and groups the rows by
+each facet; the many-to-many facets (sector, ICS field, citing regulation) join their
+link tables, and every facet reads its labels in the same query. At most `limit` rows
+are listed and counted, the first in the result's order. When more match,
+`Facets.capped` says so and the page shows "1,000+" (counting 40,000 matches would cost
+more than the whole page).
 """
 
 from __future__ import annotations
@@ -9,9 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import connection
+from django.db.models import Window
+from django.db.models.functions import RowNumber
 from django.utils.translation import get_language
 
 from sectors.models import IcsCode, Sector
+from standards import search
 from standards.models import (
     Body,
     Citation,
@@ -33,50 +42,98 @@ class FacetValue:
 
 @dataclass
 class Facets:
-    total: int = 0
+    total: int = 0  # rows counted: all matches, or `limit` when capped
+    capped: bool = False  # more than `limit` rows match
+    limit: int = 0
+    ids: list[int] = field(default_factory=list)  # the rows counted, in order
+    by_product: set[int] = field(default_factory=set)  # those matched through a product
     groups: dict[str, list[FacetValue]] = field(default_factory=dict)
+
+    @property
+    def more_than(self) -> str:
+        """The limit as the page prints it: "1,000"."""
+        return f"{self.limit:,}"
 
 
 FACET_ORDER = ["sector", "jurisdiction", "status", "legal_force", "document_type", "body",
                "ics", "regulation"]  # fmt: skip
 
 
-def facet_counts(queryset, selected: dict[str, list[str]] | None = None) -> Facets:
-    """Counts per facet value over `queryset` (a with_status() queryset of standards)."""
+def facet_counts(
+    queryset, selected: dict[str, list[str]] | None = None, *, limit: int | None = None
+) -> Facets:
+    """The first `limit` rows of `queryset` (an ordered with_status() queryset of
+    standards, maybe annotated with `matched_by_product`), their counts per facet value,
+    and whether more rows match."""
     selected = selected or {}
-    inner = queryset.order_by().values(
-        "id", "jurisdiction", "legal_force", "document_type", "body_id", "current_status"
-    )  # Django aliases each column with its name: the CTE's columns are these.
-    inner_sql, params = inner.query.sql_with_params()
+    limit = limit or search.RESULT_LIMIT
+    order = queryset.query.order_by or ["pk"]
+    fields = ["id", "jurisdiction", "legal_force", "document_type", "body_id", "current_status"]
+    if "matched_by_product" in queryset.query.annotations:
+        fields.append("matched_by_product")
+    by_product = "matched_by_product" if "matched_by_product" in fields else "false"
+    # Django aliases each column with its name: the CTE's columns are these.
+    inner = queryset.annotate(position=Window(RowNumber(), order_by=list(order)))
+    inner_sql, params = inner.values(*fields, "position")[: limit + 1].query.sql_with_params()
     sectors = Standard.sectors.through._meta.db_table
     ics = Standard.ics_codes.through._meta.db_table
+    ics_codes = IcsCode._meta.db_table
     sql = f"""
-        WITH m AS MATERIALIZED ({inner_sql})
-        SELECT 'jurisdiction', jurisdiction, count(*) FROM m GROUP BY 2
-        UNION ALL SELECT 'status', current_status, count(*) FROM m GROUP BY 2
-        UNION ALL SELECT 'legal_force', legal_force, count(*) FROM m GROUP BY 2
-        UNION ALL SELECT 'document_type', document_type, count(*) FROM m GROUP BY 2
-        UNION ALL SELECT 'body', b.code, count(*)
-            FROM m JOIN {Body._meta.db_table} b ON b.id = m.body_id GROUP BY 2
-        UNION ALL SELECT 'sector', s.slug, count(*)
+        WITH r AS MATERIALIZED ({inner_sql}),
+        m AS MATERIALIZED (SELECT * FROM r WHERE position <= {int(limit)})
+        SELECT 'total', '', (SELECT count(*) FROM r), NULL, NULL,
+            (SELECT string_agg(id::text, ',' ORDER BY position) FROM m)
+        UNION ALL SELECT 'by_product', '', 0, NULL, NULL, string_agg(id::text, ',')
+            FROM m WHERE {by_product}
+        UNION ALL SELECT 'jurisdiction', jurisdiction, count(*), NULL, NULL, NULL
+            FROM m GROUP BY 2
+        UNION ALL SELECT 'status', current_status, count(*), NULL, NULL, NULL FROM m GROUP BY 2
+        UNION ALL SELECT 'legal_force', legal_force, count(*), NULL, NULL, NULL
+            FROM m GROUP BY 2
+        UNION ALL SELECT 'document_type', document_type, count(*), NULL, NULL, NULL
+            FROM m GROUP BY 2
+        UNION ALL SELECT 'body', b.code, count(*), b.name_en, b.name_zh_hans, NULL
+            FROM m JOIN {Body._meta.db_table} b ON b.id = m.body_id GROUP BY 2, 4, 5
+        UNION ALL SELECT 'sector', s.slug, count(*), s.name_en, s.name_zh_hans, NULL
             FROM m JOIN {sectors} t ON t.standard_id = m.id
-            JOIN {Sector._meta.db_table} s ON s.id = t.sector_id GROUP BY 2
-        UNION ALL SELECT 'ics', split_part(i.code, '.', 1), count(DISTINCT m.id)
+            JOIN {Sector._meta.db_table} s ON s.id = t.sector_id GROUP BY 2, 4, 5
+        UNION ALL SELECT 'ics', split_part(i.code, '.', 1), count(DISTINCT m.id),
+                g.title_en, g.title_zh_hans, NULL
             FROM m JOIN {ics} t ON t.standard_id = m.id
-            JOIN {IcsCode._meta.db_table} i ON i.id = t.icscode_id GROUP BY 2
-        UNION ALL SELECT 'regulation', r.slug, count(DISTINCT m.id)
+            JOIN {ics_codes} i ON i.id = t.icscode_id
+            LEFT JOIN {ics_codes} g ON g.code = split_part(i.code, '.', 1) GROUP BY 2, 4, 5
+        UNION ALL SELECT 'regulation', r.slug, count(DISTINCT m.id),
+                r.short_name_en, r.short_name_zh_hans, r.reference
             FROM m JOIN {Citation._meta.db_table} c ON c.standard_id = m.id
             JOIN {TechnicalRegulation._meta.db_table} r ON r.id = c.regulation_id
-            WHERE r.published GROUP BY 2
+            WHERE r.published GROUP BY 2, 4, 5, 6
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     counts: dict[str, dict[str, int]] = {name: {} for name in FACET_ORDER}
-    for facet, value, count in rows:
-        counts[facet][value or ""] = count
-    facets = Facets(total=sum(counts["jurisdiction"].values()))
-    labels = _labels(counts)
+    labels = _choice_labels()
+    chinese = (get_language() or "en").startswith("zh")
+    facets = Facets(limit=limit)
+    for facet, value, count, label_en, label_zh, extra in rows:
+        if facet == "total":
+            facets.ids = [int(pk) for pk in (extra or "").split(",") if pk]
+            facets.total, facets.capped = len(facets.ids), count > limit
+            continue
+        if facet == "by_product":
+            facets.by_product = {int(pk) for pk in (extra or "").split(",") if pk}
+            continue
+        value = value or ""
+        counts[facet][value] = count
+        name = (chinese and label_zh) or label_en or label_zh or ""
+        if facet == "body":
+            labels[facet][value] = f"{value} · {name}" if name and name != value else value
+        elif facet == "sector":
+            labels[facet][value] = name or value
+        elif facet == "ics":
+            labels[facet][value] = f"{value} {name}" if name else value
+        elif facet == "regulation":
+            labels[facet][value] = f"{extra} ({name})" if name else extra
     for name in FACET_ORDER:
         values = [
             FacetValue(
@@ -94,31 +151,14 @@ def facet_counts(queryset, selected: dict[str, list[str]] | None = None) -> Face
     return facets
 
 
-def _labels(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, str]]:
-    language = get_language() or "en"
-    labels = {
+def _choice_labels() -> dict[str, dict[str, str]]:
+    return {
         "jurisdiction": dict(Jurisdiction.choices),
         "status": dict(Status.choices),
         "legal_force": dict(LegalForce.choices),
         "document_type": {},
+        "body": {},
+        "sector": {},
+        "ics": {},
+        "regulation": {},
     }
-    # Small tables, read only for the values present (one query each).
-    labels["sector"] = {s.slug: s.name for s in Sector.objects.filter(slug__in=counts["sector"])}
-    labels["body"] = {
-        code: f"{code} · {name}" if name != code else code
-        for code, name in Body.objects.filter(code__in=counts["body"]).values_list("code", "name")
-    }
-    chinese = language.startswith("zh")
-    labels["ics"] = {
-        code: f"{code} {(chinese and title_zh) or title_en}"
-        for code, title_en, title_zh in IcsCode.objects.filter(code__in=counts["ics"]).values_list(
-            "code", "title_en", "title_zh_hans"
-        )
-    }
-    labels["regulation"] = {
-        slug: f"{reference} ({short})" if short else reference
-        for slug, reference, short in TechnicalRegulation.objects.filter(
-            slug__in=counts["regulation"]
-        ).values_list("slug", "reference", "short_name")
-    }
-    return labels

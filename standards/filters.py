@@ -44,24 +44,35 @@ class StandardFilterSet(CesipFilterSet):
         widget=forms.CheckboxSelectMultiple,
         method="filter_sector",
     )
+    # distinct=False: these filter columns of the row itself, so no row can repeat, and
+    # SELECT DISTINCT would make PostgreSQL read every match before the first page.
     jurisdiction = django_filters.MultipleChoiceFilter(
-        label=_("Jurisdiction"), choices=Jurisdiction.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Jurisdiction"),
+        choices=Jurisdiction.choices,
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
     )
     status = django_filters.MultipleChoiceFilter(
         label=_("Status"),
         field_name="current_status",
         choices=Status.choices,
         widget=forms.CheckboxSelectMultiple,
+        distinct=False,
     )
     legal_force = django_filters.MultipleChoiceFilter(
-        label=_("Legal force"), choices=LegalForce.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Legal force"),
+        choices=LegalForce.choices,
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
     )
     document_type = django_filters.CharFilter(label=_("Document type"), method="filter_exact_list")
     body = django_filters.ModelMultipleChoiceFilter(
         label=_("Body"),
+        field_name="body__code",  # the chosen bodies' codes, as the URL gives them
         to_field_name="code",
         queryset=Body.objects.all(),
         widget=forms.CheckboxSelectMultiple,
+        distinct=False,
     )
     ics = django_filters.CharFilter(label=_("ICS"), method="filter_ics")
     regulation = django_filters.ModelChoiceFilter(
@@ -99,10 +110,10 @@ class StandardFilterSet(CesipFilterSet):
     # -- free text ----------------------------------------------------------------------
 
     def filter_q(self, queryset, name, value):
+        # Read here, applied last in `qs`: the search takes its candidates from rows
+        # that the other filters have already narrowed.
         self.query = search.find_products(search.read_query(value))
-        if not self.query and not self.query.products:
-            return queryset
-        return search.search_standards(queryset, self.query)
+        return queryset
 
     def filter_exact_list(self, queryset, name, value):
         values = [v.strip() for v in value.split(",") if v.strip()]
@@ -136,20 +147,19 @@ class StandardFilterSet(CesipFilterSet):
     def qs(self):
         queryset = super().qs
         sort = self.form.cleaned_data.get("sort") if hasattr(self.form, "cleaned_data") else ""
-        if sort == "newest":
-            order = [F("issued_date").desc(nulls_last=True), "key"]
-        elif sort == "implementation":
-            order = [F("implementation_date").desc(nulls_last=True), "key"]
-        elif "rank" in queryset.query.annotations:
-            # Among equals: a document before its parts, then by number.
-            order = [
-                "-rank",
-                Length("family_key"),
-                "family_key",
-                F("issued_date").desc(nulls_last=True),
-            ]
-        else:
-            order = [F("issued_date").desc(nulls_last=True), "key"]
+        sort = sort or "relevance"
+        order = search.candidates_order(sort)
+        if self.query or self.query.products:
+            queryset = search.search_standards(queryset, self.query, order=order)
+            if sort == "relevance":
+                # Among equals: a document before its parts, then by number.
+                order = [
+                    "-rank",
+                    Length("family_key"),
+                    "family_key",
+                    F("issued_date").desc(nulls_last=True),
+                    "key",
+                ]
         return queryset.order_by(*order)
 
     def cleaned(self) -> tuple[StandardFilterSet, list[str]]:

@@ -14,6 +14,12 @@ numbers, English words and phrases, and Chinese words. `search_standards` and
   skin or hair care";
 - current standards rank above withdrawn ones.
 
+Ranking reads every candidate row, so the candidates are bounded: each way of matching
+(identifier, words, product) contributes at most RESULT_LIMIT + 1 rows, taken in an order
+an index serves (newest first, see `candidates_order`). Below RESULT_LIMIT matches this
+is every match and the ranking is exact; above it, the page says "1,000+" and ranks the
+most recent matches of each kind.
+
 When nothing matches, `fallback_standards` tries trigram similarity on the titles (typos,
 fragments) and `closest_identifiers` offers the nearest standard numbers.
 """
@@ -26,7 +32,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
-from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Value, When
+from django.db.models import BooleanField, Case, F, FloatField, Func, Q, Subquery, Value, When
 from django.db.models.functions import Greatest
 
 from sectors.models import ProductTerm
@@ -40,6 +46,7 @@ QUOTES = re.compile(r"[\"“”「」『』]")
 BARE_NUMBER = re.compile(r"^\d{2,}(?:[.\-]\d+)*$")
 WORD = re.compile(r"[\w'-]+")
 TRIGRAM_THRESHOLD = 0.45
+RESULT_LIMIT = 1000  # rows ranked, counted and listed per search; beyond it, "1,000+"
 
 
 @dataclass
@@ -150,7 +157,9 @@ def find_products(query: Query) -> Query:
     """Fill `query.products` with the product terms named in the query (one SQL query)."""
     haystack = f" {query.text.lower()} "
     terms: dict[int, ProductMatch] = {}
-    rows = ProductTerm.objects.values_list(
+    # rewrite(False): both names as stored, without modeltranslation's per-row fallbacks
+    # (a few hundred rows on every search).
+    rows = ProductTerm.objects.rewrite(False).values_list(
         "pk", "name_en", "name_zh_hans", "synonyms", "hs_codes__code"
     )
     for pk, name_en, name_zh, synonyms, code in rows:
@@ -166,8 +175,10 @@ def find_products(query: Query) -> Query:
 
 def _names(haystack: str, name: str) -> bool:
     name = normalise(name).lower()
+    if name not in haystack:  # most names: no regular expression to compile
+        return False
     if HAN.search(name):
-        return name in haystack
+        return True
     return re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", haystack) is not None
 
 
@@ -225,6 +236,24 @@ def _variants(parsed: Identifier) -> list[tuple[str, str]]:
     return [(prefix + key, prefix + family_key) for prefix in prefixes]
 
 
+class _OneOf(Func):
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra):
+        pk, pk_params = compiler.compile(self.source_expressions[0])
+        ids, ids_params = compiler.compile(self.source_expressions[1])
+        return f"{pk} = ANY(ARRAY{ids})", (*pk_params, *ids_params)
+
+
+def one_of(ids) -> Q:
+    """`pk = ANY(ARRAY(ids))` for a values() queryset of primary keys.
+
+    PostgreSQL computes the array once and looks each key up in the primary key index,
+    so the condition combines with others in an OR through a bitmap; `pk IN (subquery)`
+    inside an OR is instead checked against every row of the table."""
+    return Q(_OneOf(F("pk"), Subquery(ids)))
+
+
 def _product_links(model, codes: list[str]) -> tuple[Q, Q, Q] | None:
     """Records linked to the product's own HS codes (or codes below them), to their
     heading, or to their chapter: three conditions, closest first."""
@@ -237,43 +266,58 @@ def _product_links(model, codes: list[str]) -> tuple[Q, Q, Q] | None:
     chapter = Q(hscode__code__in={code[:2] for code in codes})
     through = model.hs_codes.through
     owner = "standard_id" if model is Standard else "technicalregulation_id"
+    own, heading, chapter = (
+        one_of(through.objects.filter(condition).values(owner))
+        for condition in (own, heading, chapter)
+    )
+    return own, heading, chapter
 
-    def linked(condition: Q) -> Q:
-        return Q(Exists(through.objects.filter(condition, **{owner: OuterRef("pk")})))
 
-    return linked(own), linked(heading), linked(chapter)
-
-
-def _with_product(queryset, model, query: Query):
-    """Alias `product_score`: 6 for the product's own code, 3 its heading, 1 its chapter."""
-    links = _product_links(model, query.product_codes)
+def _product_score(links: tuple[Q, Q, Q] | None):
+    """6 for the product's own code, 3 its heading, 1 its chapter."""
     if links is None:
-        return queryset.alias(product_score=Value(0.0)), None
+        return Value(0.0)
     own, heading, chapter = links
-    score = Case(
+    return Case(
         When(own, then=Value(6.0)),
         When(heading, then=Value(3.0)),
         When(chapter, then=Value(1.0)),
         default=Value(0.0),
     )
-    return queryset.alias(product_score=score), Q(product_score__gt=0)
 
 
-def search_standards(queryset, query: Query):
+def _with_product(queryset, model, query: Query):
+    """Alias `product_score` (see _product_score) and the condition of a product match."""
+    links = _product_links(model, query.product_codes)
+    if links is None:
+        return queryset.alias(product_score=Value(0.0)), None
+    return queryset.alias(product_score=_product_score(links)), links[0] | links[1] | links[2]
+
+
+def candidates_order(sort: str = "relevance") -> list:
+    """Newest first (by implementation date for that sort), then by number: the order of
+    the "newest" and "implementation" sorts, and the one in which search candidates are
+    taken. Indexes serve both (migration 0007)."""
+    field = "implementation_date" if sort == "implementation" else "issued_date"
+    return [F(field).desc(nulls_last=True), "key"]
+
+
+def search_standards(queryset, query: Query, *, order: list | None = None):
     """`queryset` narrowed to what `query` matches, annotated with `rank` (higher first)
-    and `matched_by_product`. Expects a queryset annotated by with_status()."""
+    and `matched_by_product`. Expects a queryset annotated by with_status() and already
+    filtered: each way of matching contributes at most RESULT_LIMIT + 1 of its rows, the
+    first in `order` (default candidates_order())."""
+    order = order or candidates_order()
     exact, family = _identifier_condition(query)
     tsquery = _text_query(query)
-    condition = exact | family
+    links = _product_links(Standard, query.product_codes)
+    ways = [exact, family]
     rank = Case(When(exact, then=Value(100.0)), When(family, then=Value(50.0)), default=0.0)
     if tsquery is not None:
-        queryset = queryset.alias(text_rank=SearchRank(F("search_vector"), tsquery))
-        condition |= Q(search_vector=tsquery)
-        rank = rank + F("text_rank") * 10
-    queryset, by_product = _with_product(queryset, Standard, query)
-    if by_product is not None:
-        condition |= by_product
-        rank = rank + F("product_score")
+        ways.append(Q(search_vector=tsquery))
+        rank = rank + SearchRank(F("search_vector"), tsquery) * 10
+    if links is not None:
+        ways.append(links[0] | links[1] | links[2])
     # Among equals, what is in force now comes first.
     rank = rank + Case(
         When(current_status=Status.CURRENT, then=Value(1.0)),
@@ -281,7 +325,17 @@ def search_standards(queryset, query: Query):
         default=Value(0.0),
         output_field=FloatField(),
     )
-    return queryset.filter(condition).annotate(rank=rank, matched_by_product=Q(product_score__gt=0))
+    candidates = Q(pk__in=[])
+    for way in ways:
+        if way == Q(pk__in=[]):
+            continue
+        first = queryset.filter(way).order_by(*order).values("pk")[: RESULT_LIMIT + 1]
+        candidates |= one_of(first)
+    return (
+        queryset.filter(candidates)
+        .alias(product_score=_product_score(links))
+        .annotate(rank=rank + F("product_score"), matched_by_product=Q(product_score__gt=0))
+    )
 
 
 def fallback_standards(queryset, query: Query):
@@ -309,14 +363,20 @@ def fallback_standards(queryset, query: Query):
 
 
 def closest_identifiers(query: Query, limit: int = 5) -> list[Standard]:
-    """The standard numbers nearest to an identifier or number that matched nothing."""
+    """The standard numbers nearest to an identifier or number that matched nothing.
+
+    An identifier is compared with the keys that share its letters and first three digits
+    (a range of the key index: "GBT200…" for GB/T 20001.1), a bare number with the keys
+    holding its trigrams; comparing it with every key would take longer than the page."""
     from django.contrib.postgres.search import TrigramSimilarity
 
     typed = [p.key for p in query.identifiers] + [n.upper() for n in query.numbers]
     if not typed:
         return []
+    near = re.match(r"[A-Z/]+\d{1,3}", typed[0])
+    condition = Q(key__startswith=near.group()) if near else Q(key__trigram_similar=typed[0])
     return list(
-        Standard.objects.filter(published=True)
+        Standard.objects.filter(condition, published=True)
         .annotate(similarity=TrigramSimilarity("key", typed[0]))
         .filter(similarity__gt=0.3)
         .order_by("-similarity", "key")[:limit]

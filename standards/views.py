@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from functools import cached_property
-
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
@@ -21,18 +19,6 @@ FILTER_PARAMETERS = [
     "sector", "jurisdiction", "status", "legal_force", "document_type", "body", "ics",
     "regulation", "issued_after", "issued_before", "implemented_after", "implemented_before",
 ]  # fmt: skip
-
-
-class CountedPaginator(Paginator):
-    """A paginator told the total (the facet query already counted the rows)."""
-
-    def __init__(self, object_list, per_page, *, total: int):
-        super().__init__(object_list, per_page)
-        self._total = total
-
-    @cached_property
-    def count(self) -> int:
-        return self._total
 
 
 def public_standards():
@@ -89,15 +75,13 @@ def search_view(request: HttpRequest) -> HttpResponse:
             return redirect("standard_detail", slug=hits[0].slug)
 
     selected = {name: request.GET.getlist(name) for name in FACET_ORDER}
+    # One query lists the result (its first search.RESULT_LIMIT rows, in order) and counts
+    # its facets; the page then reads only its own rows.
     facets = facet_counts(results, selected)
-    paginator = CountedPaginator(results, PAGE_SIZE, total=facets.total)
+    paginator = Paginator(facets.ids, PAGE_SIZE)
     number, page_note = _page_number(request, paginator.num_pages)
     page = paginator.page(number)
-    rows = list(
-        page.object_list.select_related("body").prefetch_related(
-            Prefetch("hs_codes", queryset=HsCode.objects.only("code"))
-        )
-    )
+    rows = _page_rows(page.object_list, facets.by_product)
     _explain(rows, query)
     ctx.update(facets=facets, page=page, rows=rows, page_note=page_note)
     ctx["facet_groups"] = [
@@ -118,6 +102,17 @@ def search_view(request: HttpRequest) -> HttpResponse:
             _no_results(ctx, filterset, query)
     ctx["query_string"] = _query_string(request)
     return _render_search(request, ctx)
+
+
+def _page_rows(ids: list[int], by_product: set[int]) -> list[Standard]:
+    """The standards of one page, in the order of `ids`."""
+    found = public_standards().filter(pk__in=ids).select_related("body")
+    found = found.prefetch_related(Prefetch("hs_codes", queryset=HsCode.objects.only("code")))
+    by_pk = {standard.pk: standard for standard in found}
+    rows = [by_pk[pk] for pk in ids if pk in by_pk]
+    for row in rows:
+        row.matched_by_product = row.pk in by_product
+    return rows
 
 
 def _matching_sectors(text: str) -> list[Sector]:

@@ -192,6 +192,18 @@ def test_facets_count_the_results_and_filters_narrow_them(client, catalogue):
     assert f"{expected} standard" in html
 
 
+def test_a_large_result_is_listed_and_counted_up_to_the_limit(client, catalogue, monkeypatch):
+    monkeypatch.setattr(search, "RESULT_LIMIT", 3)
+    slugs, html = results(client, "安全")
+    assert "3+ standards" in html and "More than 3 standards match" in html
+    assert len(slugs) == 3
+    counts = re.findall(r'name="jurisdiction"[^>]*>\s*<span class="facet-label">[^<]+</span> '
+                        r'<span class="facet-count">(\d+)</span>', html)  # fmt: skip
+    assert sum(map(int, counts)) == 3
+    slugs, html = results(client, "安全", page="2")
+    assert "There are only 1 pages" in html and len(slugs) == 3
+
+
 def test_date_range_and_sort(client, catalogue):
     slugs, _html = results(client, "", sector="toys", issued_after="2025-01-01", sort="newest")
     issued = [Standard.objects.get(slug=slug).issued_date for slug in slugs]
@@ -262,3 +274,10 @@ def test_a_chinese_title_edited_in_the_admin_is_found_at_once(curator_client, ca
 def test_no_query_gives_a_server_error(client, catalogue, query, page, sector):
     response = client.get("/en/search/", {"q": query, "page": page, "sector": sector})
     assert response.status_code in (200, 302)
+
+
+def test_the_body_filter_takes_body_codes(client, catalogue):
+    slugs, html = results(client, "safety", body="CEN")
+    assert slugs == ["en-71-1-2014-plus-a1-2018"]
+    slugs, html = results(client, "", body=["CEN", "SAC"], jurisdiction="CN")
+    assert slugs and all(not slug.startswith("en-") for slug in slugs)
