@@ -4,8 +4,10 @@ The work is done in bulk: for a set of members and one period, `build_digests` l
 the subscriptions, the period's changes, the companies' watched records and the
 standards each distinct saved search finds once, then groups in Python, so the number
 of queries does not grow with the number of members (only with the number of distinct
-saved searches). Each change is described once per language (standards.timeline) and
-its e-mail fragment rendered once per language; a member's message joins fragments.
+saved searches). The changes are indexed by standard, regulation and sector, so each
+member only looks at the changes it can match. Each change is described once per
+language (standards.timeline) and its e-mail fragment rendered once per language; a
+member's message joins fragments.
 
 Sending goes through Delivery rows, one per member and period (a unique constraint):
 `schedule_deliveries` creates them with ignore_conflicts, `claim_delivery` moves one to
@@ -21,6 +23,7 @@ import logging
 import smtplib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from email.utils import make_msgid
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -28,7 +31,8 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import Q
 from django.http import QueryDict
-from django.template.loader import render_to_string
+from django.template.backends.django import Template
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
@@ -212,35 +216,100 @@ def build_digests(
                 if saved.query not in found:
                     found[saved.query] = standards_found(saved.query, standard_ids)
 
-    change_sectors = {c.pk: {s.pk: s for s in c.sectors.all()} for c in changes}
+    index = _ChangeIndex(changes)
     digests: dict[int, Digest] = {}
     for subscription in subscriptions:
-        sectors = {s.pk for s in subscription.sectors.all()}
-        searches = list(subscription.saved_searches.all())
-        company_ids = companies.get(subscription.user_id, set())
-        watched_standards = set().union(*(watched[c][0] for c in company_ids if c in watched))
-        watched_regulations = set().union(*(watched[c][1] for c in company_ids if c in watched))
-        jurisdictions = set(subscription.jurisdictions or [])
+        jurisdictions = frozenset(subscription.jurisdictions or ())
+        reasons: dict[int, list[str]] = {}  # position in `changes` → reasons
+        company_ids = companies.get(subscription.user_id)
+        if company_ids:
+            standards: set[int] = set()
+            regulations: set[int] = set()
+            for company_id in company_ids:
+                if company_id in watched:
+                    standards |= watched[company_id][0]
+                    regulations |= watched[company_id][1]
+            for position in index.watched(standards, regulations, jurisdictions):
+                reasons[position] = ["watchlist"]
+        sectors = frozenset(s.pk for s in subscription.sectors.all())
+        for position, names in index.in_sectors(sectors, jurisdictions):
+            reasons.setdefault(position, []).extend(names)
+        for saved in subscription.saved_searches.all():
+            for position in index.found(saved.query, found.get(saved.query, set()), jurisdictions):
+                reasons.setdefault(position, []).append(saved.name)
         digest = Digest(subscription, [], {})
-        for change in changes:
-            if jurisdictions and _jurisdiction(change) not in jurisdictions:
-                continue
-            reasons = []
-            if (change.standard_id and change.standard_id in watched_standards) or (
-                change.regulation_id and change.regulation_id in watched_regulations
-            ):
-                reasons.append("watchlist")
-            reasons += [s.name for pk, s in change_sectors[change.pk].items() if pk in sectors]
-            reasons += [
-                saved.name
-                for saved in searches
-                if change.standard_id and change.standard_id in found.get(saved.query, ())
-            ]
-            if reasons:
-                digest.changes.append(change)
-                digest.reasons[change.pk] = reasons
+        for position in sorted(reasons):
+            change = changes[position]
+            digest.changes.append(change)
+            digest.reasons[change.pk] = reasons[position]
         digests[subscription.user_id] = digest
     return digests
+
+
+class _ChangeIndex:
+    """The period's changes indexed by standard, regulation and sector, so that each
+    member only looks at the changes it can match. Positions are indexes in `changes`
+    (oldest first); lookups shared by many members (same sectors, same saved search,
+    same markets) are worked out once."""
+
+    def __init__(self, changes: Sequence[Change]) -> None:
+        self.jurisdictions = [_jurisdiction(change) for change in changes]
+        self.by_standard: dict[int, list[int]] = defaultdict(list)
+        self.by_regulation: dict[int, list[int]] = defaultdict(list)
+        self.by_sector: dict[int, list[int]] = defaultdict(list)
+        # Sector names read once, in the language active now (as the member loop did).
+        names: dict[int, str] = {}
+        self.sectors: list[list[tuple[int, str]]] = []
+        for position, change in enumerate(changes):
+            if change.standard_id:
+                self.by_standard[change.standard_id].append(position)
+            if change.regulation_id:
+                self.by_regulation[change.regulation_id].append(position)
+            sectors = {sector.pk: sector for sector in change.sectors.all()}
+            for pk, sector in sectors.items():
+                if pk not in names:
+                    names[pk] = sector.name
+                self.by_sector[pk].append(position)
+            self.sectors.append([(pk, names[pk]) for pk in sectors])
+        self._in_sectors: dict[tuple[frozenset[int], frozenset[str]], list] = {}
+        self._found: dict[tuple[str, frozenset[str]], list[int]] = {}
+
+    def _kept(self, positions: Iterable[int], jurisdictions: frozenset[str]) -> list[int]:
+        if not jurisdictions:
+            return sorted(positions)
+        return sorted(p for p in positions if self.jurisdictions[p] in jurisdictions)
+
+    def watched(
+        self, standards: set[int], regulations: set[int], jurisdictions: frozenset[str]
+    ) -> list[int]:
+        """Changes to a watched standard or regulation."""
+        positions: set[int] = set()
+        for standard_id in standards:
+            positions.update(self.by_standard.get(standard_id, ()))
+        for regulation_id in regulations:
+            positions.update(self.by_regulation.get(regulation_id, ()))
+        return self._kept(positions, jurisdictions)
+
+    def in_sectors(
+        self, sectors: frozenset[int], jurisdictions: frozenset[str]
+    ) -> list[tuple[int, list[str]]]:
+        """Changes in any of `sectors`, each with the names of those of its sectors."""
+        key = (sectors, jurisdictions)
+        if key not in self._in_sectors:
+            positions = {p for pk in sectors for p in self.by_sector.get(pk, ())}
+            self._in_sectors[key] = [
+                (p, [name for pk, name in self.sectors[p] if pk in sectors])
+                for p in self._kept(positions, jurisdictions)
+            ]
+        return self._in_sectors[key]
+
+    def found(self, query: str, standard_ids: set[int], jurisdictions: frozenset[str]) -> list[int]:
+        """Changes to `standard_ids`, the standards the saved search `query` finds."""
+        key = (query, jurisdictions)
+        if key not in self._found:
+            positions = {p for pk in standard_ids for p in self.by_standard.get(pk, ())}
+            self._found[key] = self._kept(positions, jurisdictions)
+        return self._found[key]
 
 
 # ---------------------------------------------------------------------------
@@ -272,10 +341,23 @@ class Fragments:
 
 
 class Renderer:
-    """Renders digests, caching each change's described entry per language."""
+    """Renders digests. Each change's entry is described and rendered once per language
+    (Fragments), and the links every digest shares are worked out once per language, so
+    a member's message is a render of the digest templates around ready-made fragments.
+    """
 
     def __init__(self) -> None:
         self._cache: dict[tuple[str, int], Fragments] = {}
+        self._links: dict[str, dict[str, str]] = {}
+        self._templates: dict[str, Template] = {}
+        # A Message-ID domain of our own: Django's default is the machine's FQDN, looked
+        # up through DNS on first use, which can block for seconds.
+        self._msgid_domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+
+    def _render(self, name: str, ctx: dict) -> str:
+        if name not in self._templates:
+            self._templates[name] = get_template(name)
+        return self._templates[name].render(ctx)
 
     def _fragments(self, language: str, changes: Sequence[Change]) -> list[Fragments]:
         missing = [c for c in changes if (language, c.pk) not in self._cache]
@@ -287,19 +369,36 @@ class Renderer:
             }
             self._cache[(language, entry.pk)] = Fragments(
                 entry,
-                mark_safe(render_to_string("emails/_digest_entry.html", ctx)),  # noqa: S308
-                render_to_string("emails/_digest_entry.txt", ctx),
+                mark_safe(self._render("emails/_digest_entry.html", ctx)),  # noqa: S308
+                self._render("emails/_digest_entry.txt", ctx),
             )
         return [self._cache[(language, c.pk)] for c in changes]
+
+    def _language_links(self, language: str) -> dict[str, str]:
+        """What every digest in the active `language` shares."""
+        if language not in self._links:
+            self._links[language] = {
+                "settings_url": absolute(reverse("alert_settings")),
+                "changes_url": absolute(reverse("changes")),
+                "watchlist": translation.gettext("your watchlists"),
+            }
+        return self._links[language]
 
     def message(self, digest: Digest, *, frequency: str, connection=None) -> EmailMultiAlternatives:
         """The member's e-mail, in the subscription's language, with one-click unsubscribe."""
         subscription = digest.subscription
         language = subscription.language or subscription.user.language
         with translation.override(language):
+            links = self._language_links(language)
             shown = digest.changes[-SHOWN_CHANGES:][::-1]  # newest first
             items = [
-                (fragments, _reason_labels(digest.reasons[fragments.entry.pk]))
+                (
+                    fragments,
+                    [
+                        links["watchlist"] if reason == "watchlist" else reason
+                        for reason in digest.reasons[fragments.entry.pk]
+                    ],
+                )
                 for fragments in self._fragments(language, shown)
             ]
             unsubscribe_url = absolute(
@@ -311,20 +410,21 @@ class Renderer:
                 "count": len(digest.changes),
                 "more": len(digest.changes) - len(shown),
                 "frequency": frequency,
-                "settings_url": absolute(reverse("alert_settings")),
-                "changes_url": absolute(reverse("changes")),
+                "settings_url": links["settings_url"],
+                "changes_url": links["changes_url"],
                 "unsubscribe_url": unsubscribe_url,
                 "site_url": settings.SITE_URL,
             }
-            subject = " ".join(render_to_string("emails/digest.subject.txt", ctx).split())
-            text = render_to_string("emails/digest.txt", ctx)
-            html = render_to_string("emails/digest.html", ctx)
+            subject = " ".join(self._render("emails/digest.subject.txt", ctx).split())
+            text = self._render("emails/digest.txt", ctx)
+            html = self._render("emails/digest.html", ctx)
         message = EmailMultiAlternatives(
             subject,
             text,
             settings.DEFAULT_FROM_EMAIL,
             [subscription.user.email],
             headers={
+                "Message-ID": make_msgid(domain=self._msgid_domain),
                 "List-Unsubscribe": f"<{unsubscribe_url}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                 "Auto-Submitted": "auto-generated",
@@ -333,10 +433,6 @@ class Renderer:
         )
         message.attach_alternative(html, "text/html")
         return message
-
-
-def _reason_labels(reasons: list[str]) -> list[str]:
-    return [translation.gettext("your watchlists") if r == "watchlist" else r for r in reasons]
 
 
 # ---------------------------------------------------------------------------

@@ -77,3 +77,18 @@ def administrator(db):
 def curator_client(client, curator):
     client.force_login(curator)
     return client
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Tests that commit (the live server's) end by emptying every table, the reference
+    tables loaded once above included: run them after all the others. pytest-django
+    sorts them last, but pytest then regroups tests around shared parametrized
+    session fixtures (Playwright's browser), which can pull them forward."""
+    committing = [
+        item
+        for item in items
+        if {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+    ]
+    others = [item for item in items if item not in set(committing)]
+    items[:] = others + committing
