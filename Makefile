@@ -59,7 +59,7 @@ test: install node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run
-	CHROMIUM_PATH=$(CHROMIUM) $(BIN)/pytest
+	CHROMIUM_PATH=$(CHROMIUM) $(BIN)/pytest --durations=15
 
 ## Performance figures on scratch databases (see cesip/bench.py); prints, never fails on time.
 bench: install

@@ -259,6 +259,7 @@ def _compare_rows(a: Standard, b: Standard) -> list[tuple[str, str, str]]:
         (_("Status"), a.get_status_display(), b.get_status_display()),
         (_("Issued"), dates(a, "issued_date"), dates(b, "issued_date")),
         (_("In force from"), dates(a, "implementation_date"), dates(b, "implementation_date")),
+        (_("DAV: date of availability"), dates(a, "dav"), dates(b, "dav")),
         (_("Withdrawn"), dates(a, "withdrawn_date"), dates(b, "withdrawn_date")),
         (_("DOW"), dates(a, "dow"), dates(b, "dow")),
         (_("ICS"), codes(a, "ics_codes"), codes(b, "ics_codes")),

@@ -66,6 +66,17 @@ def test_hair_dryer_from_search_to_requirement_sheet(page, demo_site, shoot, axe
     expect(sheet).to_contain_text("Directive 2014/30/EU")
     arrive("7-sheet")
 
+    # Where the demo holds the OJ citation of the European counterpart, the comparison
+    # leads to the act that cites it: YY/T 0287 → EN ISO 13485 → the MDR.
+    page.goto(f"{site}/zh-hans/standards/yy-t-0287-2017/")
+    page.locator("#counterparts-title ~ ul").get_by_role("link", name="EN ISO 13485:2016").click()
+    page.locator("a.compare-link[href*='yy-t-0287-2017']").click()
+    expect(page.locator(".correspondence")).to_contain_text("ISO 13485:2016")
+    page.locator(".compare-table").get_by_role("link", name="Regulation (EU) 2017/745").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("2017/745")
+    expect(page.locator("#cited-title + .table-scroll")).to_contain_text("EN ISO 13485:2016")
+    arrive("8-mdr")
+
     # The same pages in English.
     for number, url in enumerate(visited, start=1):
         page.goto(url.replace("/zh-hans/", "/en/"))

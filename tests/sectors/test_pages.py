@@ -131,3 +131,22 @@ def test_sector_page_in_both_languages(client, hair_dryers):
 
 def test_unknown_sector_is_404(client, reference_tables):
     assert client.get("/en/sectors/spaceships/").status_code == 404
+
+
+def test_sector_page_queries_do_not_grow_with_the_sector(
+    client, hair_dryers, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(20) as few:
+        get(client, "/en/sectors/electrical-equipment/")
+    soon = timezone.localdate() + datetime.timedelta(days=90)
+    for n in range(8):
+        make_standard(
+            f"GB/T 4706.{n + 60}-2026",
+            title_zh_hans="家用电器",
+            issued_date=timezone.localdate(),
+            implementation_date=soon,
+            sectors=["electrical-equipment"],
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = get(client, "/en/sectors/electrical-equipment/")
+    assert "GB/T 4706.67-2026" in html

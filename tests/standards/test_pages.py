@@ -155,3 +155,15 @@ def test_sitemap_lists_records_in_both_languages(client, toys):
     assert (
         'hreflang="zh-hans" href="http://127.0.0.1:8000/zh-hans/standards/gb-6675-2-2014/"' in xml
     )
+
+
+def test_regulation_page_queries_do_not_grow_with_its_citations(
+    client, toys, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(20) as few:
+        page(client, "/regulations/directive-2009-48-ec/")
+    for n in range(1, 9):
+        cite(toys["tsd"], make_standard(f"EN 71-{n + 20}:2020", title_en=f"Part {n}"))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = page(client, "/regulations/directive-2009-48-ec/")
+    assert "9 standards cited" in html

@@ -1,8 +1,10 @@
 from collections.abc import Callable
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from sectors.imports import import_market_access, import_product_terms
 from standards.eu_imports import import_cen_list, import_harmonised_list
@@ -61,6 +63,15 @@ class Command(BaseCommand):
             (DEMO_DIR / "market_access.csv", import_market_access),
         ):
             self.load(path, load)
+        # Fresh statistics: the planner otherwise plans the catalogue's pages for the
+        # empty tables it last saw (nested loops over what is now thousands of rows).
+        tables = [
+            model._meta.db_table
+            for app in ("standards", "sectors")
+            for model in apps.get_app_config(app).get_models(include_auto_created=True)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
 
     def load(self, path: Path, load: Callable[[Path], ImportReport]) -> None:
         if not path.is_file():
