@@ -144,3 +144,28 @@ def test_home_lists_upcoming_dates_and_changes_once(client, sectors):
     upcoming = html[html.index('id="upcoming-title"') : html.index('id="latest-title"')]
     assert "GB 6675.1-2099" in upcoming and "in 30 days" in upcoming
     assert 'href="/en/sectors/toys/"' in html
+
+
+def test_times_are_shown_in_the_members_time_zone(client, db):
+    from django.utils import timezone
+
+    from tests.factories import make_user
+
+    captured = {}
+
+    def probe(request):
+        from django.http import HttpResponse
+
+        captured["zone"] = timezone.get_current_timezone_name()
+        return HttpResponse()
+
+    from cesip.middleware import UserTimeZoneMiddleware
+
+    member = make_user("li@exporter.example", time_zone="Asia/Shanghai")
+    request = client.get("/en/").wsgi_request
+    request.user = member
+    UserTimeZoneMiddleware(probe)(request)
+    assert captured["zone"] == "Asia/Shanghai"
+    member.time_zone = "Not/AZone"
+    UserTimeZoneMiddleware(probe)(request)
+    assert captured["zone"] == "UTC"
