@@ -54,10 +54,9 @@ class StandardFilterSet(CesipFilterSet):
     )
     status = django_filters.MultipleChoiceFilter(
         label=_("Status"),
-        field_name="current_status",
         choices=Status.choices,
         widget=forms.CheckboxSelectMultiple,
-        distinct=False,
+        method="filter_status",
     )
     legal_force = django_filters.MultipleChoiceFilter(
         label=_("Legal force"),
@@ -131,6 +130,9 @@ class StandardFilterSet(CesipFilterSet):
         if not value:
             return queryset
         return queryset.filter(pk__in=value.citations.values("standard_id"))
+
+    def filter_status(self, queryset, name, value):
+        return queryset.in_status(value) if value else queryset
 
     def filter_ics(self, queryset, name, value):
         """An ICS code or group: "97" or "97.200" includes everything below it."""

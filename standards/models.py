@@ -307,6 +307,12 @@ class StandardQuerySet(CuratedQuerySet):
     def with_current_status(self, *statuses: str):
         return self.with_status().filter(current_status__in=statuses)
 
+    def in_status(self, statuses, today: datetime.date | None = None):
+        """Rows whose `current_status` is one of `statuses`, written on the stored columns
+        (the planner can estimate these, and use indexes, where it cannot see through
+        the CASE of with_status)."""
+        return self.filter(status_condition(statuses, today or timezone.localdate()))
+
     def matching_identifier(self, parsed: Identifier):
         """Standards that a typed identifier may mean: the exact edition when a year is
         given, else every edition of the family. Chinese readers often drop "/T" ("gb6675.1"
@@ -321,6 +327,28 @@ class StandardQuerySet(CuratedQuerySet):
         if parsed.year:
             return self.filter(key__in=[p + rest_of_key for p in prefixes])
         return self.filter(family_key__in=[p + rest_of_family for p in prefixes])
+
+
+def status_condition(statuses, today: datetime.date) -> Q:
+    """The condition for `Standard.status_on(today) in statuses` (see with_status)."""
+    retiring = [Stage.WITHDRAWN, Stage.SUPERSEDED]
+    later = Q(implementation_date__gt=today) | Q(
+        implementation_date__isnull=True, issued_date__gt=today
+    )
+    conditions = {
+        Status.DRAFT: Q(stage=Stage.DRAFT),
+        Status.CURRENT: Q(stage__in=retiring, withdrawn_date__gt=today)
+        | (~Q(stage__in=[Stage.DRAFT, *retiring]) & ~later),
+        Status.UPCOMING: ~Q(stage__in=[Stage.DRAFT, *retiring]) & later,
+        Status.WITHDRAWN: Q(stage=Stage.WITHDRAWN)
+        & (Q(withdrawn_date__isnull=True) | Q(withdrawn_date__lte=today)),
+        Status.SUPERSEDED: Q(stage=Stage.SUPERSEDED)
+        & (Q(withdrawn_date__isnull=True) | Q(withdrawn_date__lte=today)),
+    }
+    found = Q(pk__in=[])
+    for status in statuses:
+        found |= conditions.get(status, Q(pk__in=[]))
+    return found
 
 
 class Standard(CuratedRecord):

@@ -118,3 +118,37 @@ def test_counterparts_through_a_shared_international_standard():
 
     iso_counterparts = {c.standard.identifier for c in iso.counterparts()}
     assert iso_counterparts == {"GB 6675.2-2014", "EN 71-1:2014+A1:2018"}
+
+
+@pytest.mark.django_db
+def test_status_condition_agrees_with_the_annotation(reference_tables):
+    import itertools
+
+    from standards.models import Standard, Status, status_condition
+
+    today = datetime.date(2026, 6, 1)
+    days = [None, today - datetime.timedelta(days=1), today, today + datetime.timedelta(days=1)]
+    n = 0
+    for stage, implemented, issued, withdrawn in itertools.product(
+        ["draft", "published", "withdrawn", "superseded"], days, days[:2] + days[3:], days
+    ):
+        if implemented and issued and implemented < issued:
+            continue
+        if withdrawn and issued and withdrawn < issued:
+            continue
+        n += 1
+        make_standard(
+            f"GB/T {30000 + n}-2020",
+            title_zh_hans="测试",
+            stage=stage,
+            implementation_date=implemented,
+            issued_date=issued,
+            withdrawn_date=withdrawn,
+        )
+    annotated = dict(Standard.objects.with_status(today).values_list("pk", "current_status"))
+    for status in Status.values:
+        by_condition = set(
+            Standard.objects.filter(status_condition([status], today)).values_list("pk", flat=True)
+        )
+        assert by_condition == {pk for pk, s in annotated.items() if s == status}, status
+    assert len(annotated) == n > 50
