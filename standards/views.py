@@ -62,6 +62,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
         "searched": bool(query or query.products or has_filters),
         "terms": search.highlight_terms(query),
         "hide_header_search": True,
+        "has_filters": has_filters,
     }
     if not ctx["searched"]:
         ctx["sectors"] = Sector.objects.all()

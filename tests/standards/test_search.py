@@ -283,3 +283,11 @@ def test_the_body_filter_takes_body_codes(client, catalogue):
     assert slugs == ["en-71-1-2014-plus-a1-2018"]
     slugs, html = results(client, "", body=["CEN", "SAC"], jurisdiction="CN")
     assert slugs and all(not slug.startswith("en-") for slug in slugs)
+
+
+def test_an_empty_result_offers_to_clear_the_filters(client, catalogue):
+    slugs, html = results(client, "nothing-matches-this", sector="toys")
+    assert not slugs
+    assert 'href="?q=nothing-matches-this">Clear the filters</a>' in html
+    slugs, html = results(client, "nothing-matches-this")
+    assert "Clear the filters" not in html and 'class="facets-title"' not in html
