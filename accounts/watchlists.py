@@ -232,7 +232,7 @@ def record_dates(
 
 
 @dataclasses.dataclass
-class WatchedRecord:
+class WatchedRecord(timeline.RecordLink):
     """One item as the watchlist page and the exports show it."""
 
     item: WatchItem
@@ -240,25 +240,6 @@ class WatchedRecord:
     status: RecordStatus
     dates: list[timeline.DateEntry]
     changes: list[timeline.ChangeEntry] = dataclasses.field(default_factory=list)
-
-    @property
-    def is_standard(self) -> bool:
-        return isinstance(self.record, Standard)
-
-    @property
-    def code(self) -> str:
-        return self.record.identifier if self.is_standard else self.record.reference
-
-    @property
-    def title(self) -> str:
-        if self.is_standard:
-            return self.record.title
-        return self.record.short_name or self.record.title
-
-    @property
-    def url(self) -> str:
-        name = "standard_detail" if self.is_standard else "regulation_detail"
-        return reverse(name, args=[self.record.slug])
 
     @property
     def next_date(self) -> timeline.DateEntry | None:

@@ -221,17 +221,8 @@ def countdown(day: datetime.date, today: datetime.date) -> str:
     return ngettext("%(days)s day ago", "%(days)s days ago", -days) % {"days": -days}
 
 
-@dataclasses.dataclass
-class DateEntry:
-    """One date on the calendar. `record` is what the entry links to (the standard for
-    an end of presumption of conformity, with `regulation` the act that cited it)."""
-
-    date: datetime.date
-    kind: DateKind
-    record: Standard | TechnicalRegulation
-    uid: str
-    today: datetime.date
-    regulation: TechnicalRegulation | None = None
+class RecordLink:
+    """What an entry about `self.record` (a standard or a regulation) shows and links to."""
 
     @property
     def is_standard(self) -> bool:
@@ -248,13 +239,26 @@ class DateEntry:
         return self.record.short_name or self.record.title
 
     @property
-    def jurisdiction(self) -> str:
-        return (self.regulation or self.record).jurisdiction
-
-    @property
     def url(self) -> str:
         name = "standard_detail" if self.is_standard else "regulation_detail"
         return reverse(name, args=[self.record.slug])
+
+
+@dataclasses.dataclass
+class DateEntry(RecordLink):
+    """One date on the calendar. `record` is what the entry links to (the standard for
+    an end of presumption of conformity, with `regulation` the act that cited it)."""
+
+    date: datetime.date
+    kind: DateKind
+    record: Standard | TechnicalRegulation
+    uid: str
+    today: datetime.date
+    regulation: TechnicalRegulation | None = None
+
+    @property
+    def jurisdiction(self) -> str:
+        return (self.regulation or self.record).jurisdiction
 
     @property
     def days(self) -> int:
@@ -612,7 +616,7 @@ def describe_change(change: Change) -> list[str]:
 
 
 @dataclasses.dataclass
-class ChangeEntry:
+class ChangeEntry(RecordLink):
     """A Change row ready for a template or a feed."""
 
     change: Change
@@ -636,25 +640,6 @@ class ChangeEntry:
     @property
     def when(self) -> datetime.datetime:
         return self.change.created_at
-
-    @property
-    def is_standard(self) -> bool:
-        return isinstance(self.record, Standard)
-
-    @property
-    def code(self) -> str:
-        return self.record.identifier if self.is_standard else self.record.reference
-
-    @property
-    def title(self) -> str:
-        if self.is_standard:
-            return self.record.title
-        return self.record.short_name or self.record.title
-
-    @property
-    def url(self) -> str:
-        name = "standard_detail" if self.is_standard else "regulation_detail"
-        return reverse(name, args=[self.record.slug])
 
     @property
     def regulation_url(self) -> str:

@@ -5,8 +5,6 @@ import datetime
 from django import template
 from django.urls import translate_url
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 register = template.Library()
 
@@ -14,14 +12,9 @@ register = template.Library()
 @register.filter
 def countdown(day: datetime.date | None, today: datetime.date | None = None) -> str:
     """“in 43 days”, “today”, “12 days ago”."""
-    if not day:
-        return ""
-    days = (day - (today or timezone.localdate())).days
-    if days == 0:
-        return _("today")
-    if days > 0:
-        return ngettext("in %(days)s day", "in %(days)s days", days) % {"days": days}
-    return ngettext("%(days)s day ago", "%(days)s days ago", -days) % {"days": -days}
+    from standards.timeline import countdown as days_from
+
+    return days_from(day, today or timezone.localdate()) if day else ""
 
 
 @register.filter
