@@ -30,6 +30,8 @@ from standards.imports import (
     _date,
     _sector_rules,
     _sectors_for,
+    adopted_name,
+    find_adopted,
     read_table,
 )
 from standards.models import (
@@ -150,9 +152,9 @@ def _save(standard: Standard, m2m: dict[str, list], report: ImportReport, actor)
 def _link(standard: Standard, replaces: list[Standard], adoption, report, actor) -> None:
     """Add the replacement and adoption links the list gives (never removes any)."""
     current = set(standard.replacements.values_list("old_id", flat=True))
-    adopted = set(standard.adoptions.values_list("adopted_id", "degree"))
+    adopted = set(standard.adoptions.values_list("adopted_id", "degree", "named_as"))
     new_old = [old for old in replaces if old.pk not in current]
-    new_adoption = adoption if adoption and (adoption[0].pk, adoption[1]) not in adopted else None
+    new_adoption = adoption if adoption and (adoption[0].pk, *adoption[1:]) not in adopted else None
     if not new_old and not new_adoption:
         return
     touched = [standard.pk, *[old.pk for old in new_old]]
@@ -161,7 +163,9 @@ def _link(standard: Standard, replaces: list[Standard], adoption, report, actor)
         Replacement.objects.update_or_create(new=standard, old=old, defaults={"extent": "whole"})
     if new_adoption:
         Adoption.objects.update_or_create(
-            standard=standard, adopted=new_adoption[0], defaults={"degree": new_adoption[1]}
+            standard=standard,
+            adopted=new_adoption[0],
+            defaults={"degree": new_adoption[1], "named_as": new_adoption[2]},
         )
     report.changes += len(
         changes.record_changes(Standard, before, touched, actor=actor, via=ChangeVia.IMPORT)
@@ -260,14 +264,9 @@ def import_cen_list(path: Path, *, actor=None, dry_run: bool = False) -> ImportR
             adoption = None
             if record.adopts:
                 parsed, degree = record.adopts
-                adopted = Standard.objects.filter(key=parsed.key).first()
-                if adopted is None:
-                    report.warnings.append(
-                        _("%(id)s adopts %(other)s, which is not in the catalogue.")
-                        % {"id": record.values["identifier"], "other": str(parsed)}
-                    )
-                else:
-                    adoption = (adopted, degree)
+                adopted = find_adopted(parsed, record.values["identifier"], report)
+                if adopted is not None:
+                    adoption = (adopted, degree, adopted_name(parsed, adopted))
             _link(saved[record.parsed.key], replaces, adoption, report, actor)
         if dry_run:
             transaction.set_rollback(True)

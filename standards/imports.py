@@ -29,7 +29,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from sectors.models import CcsCode, HsCode, IcsCode, Sector
 from standards import changes
 from standards.forms import describe_identifier_error
-from standards.identifiers import IdentifierError, parse_identifier
+from standards.identifiers import Identifier, IdentifierError, parse_identifier
 from standards.models import (
     Adoption,
     Body,
@@ -990,6 +990,79 @@ def _differs(standard: Standard, m2m: dict) -> bool:
     )
 
 
+def find_adopted(parsed: Identifier, adopter: str, report: ImportReport) -> Standard | None:
+    """The catalogue record an adoption names, or None (with a warning) when none fits.
+
+    Use `adopted_name(parsed, found)` for the name to keep on the Adoption.
+
+    National lists often date an adopted IEC or ISO standard by its latest consolidated
+    version: GB/T 4706.1-2024 adopts "IEC 60335-1:2016", which IEC publishes as
+    "IEC 60335-1:2010+AMD1:2013+AMD2:2016 CSV", the 2010 edition with its amendments. When
+    no record has the dated number, the adoption goes to the edition of that year's
+    consolidated version, or else to the latest edition published by then, and the report
+    says so, so that a curator can check it.
+    """
+    exact = Standard.objects.filter(key=parsed.key).first()
+    if exact is not None or not parsed.year or parsed.amendments or parsed.suffix:
+        if exact is None:
+            report.warnings.append(
+                _("%(id)s adopts %(other)s, which is not in the catalogue.")
+                % {"id": adopter, "other": str(parsed)}
+            )
+        return exact
+    year = parsed.full_year
+    editions: dict[int, Standard] = {}
+    consolidated: dict[int, tuple[int, Standard]] = {}  # amendment year -> (edition year, record)
+    for record in Standard.objects.filter(family_key=parsed.family_key):
+        try:
+            other = parse_identifier(record.identifier)
+        except IdentifierError:
+            continue
+        if not other.year:
+            continue
+        if not other.amendments and not other.suffix:
+            editions[other.full_year] = record
+        elif other.suffix == "CSV" and other.amendments and other.amendments[-1].year:
+            consolidated[int(other.amendments[-1].year)] = (other.full_year, record)
+    if year in consolidated and consolidated[year][0] in editions:
+        edition = editions[consolidated[year][0]]
+        report.warnings.append(
+            _(
+                "%(id)s adopts %(other)s: linked to %(edition)s, whose consolidated version "
+                "%(consolidated)s carries that date."
+            )
+            % {
+                "id": adopter,
+                "other": str(parsed),
+                "edition": edition.identifier,
+                "consolidated": consolidated[year][1].identifier,
+            }
+        )
+        return edition
+    earlier = [edition_year for edition_year in editions if edition_year <= year]
+    if not earlier:
+        report.warnings.append(
+            _("%(id)s adopts %(other)s, which is not in the catalogue.")
+            % {"id": adopter, "other": str(parsed)}
+        )
+        return None
+    edition = editions[max(earlier)]
+    report.warnings.append(
+        _(
+            "%(id)s adopts %(other)s, which is not in the catalogue: linked to %(edition)s, "
+            "the latest edition published by then (consolidated with its amendments, as "
+            "national lists often date it)."
+        )
+        % {"id": adopter, "other": str(parsed), "edition": edition.identifier}
+    )
+    return edition
+
+
+def adopted_name(parsed: Identifier, found: Standard) -> str:
+    """The adoption's `named_as`: the source's own reference when it is not the record's."""
+    return "" if found.key == parsed.key else str(parsed)
+
+
 def _link_samr_record(standard: Standard, record, report: ImportReport, actor) -> None:
     """Replacement and adoption links; each new link goes through the change path."""
     wanted_old = []
@@ -1010,23 +1083,19 @@ def _link_samr_record(standard: Standard, record, report: ImportReport, actor) -
         )
     if record["adopts"]:
         parsed, degree = record["adopts"]
-        adopted = Standard.objects.filter(key=parsed.key).first()
         if not degree:
             report.warnings.append(
                 _("%(id)s adopts %(other)s, but the list gives no degree (IDT, MOD, NEQ).")
                 % {"id": standard.identifier, "other": str(parsed)}
             )
-        elif adopted is None:
-            report.warnings.append(
-                _("%(id)s adopts %(other)s, which is not in the catalogue.")
-                % {"id": standard.identifier, "other": str(parsed)}
-            )
         else:
-            adoption = (adopted, degree)
+            adopted = find_adopted(parsed, standard.identifier, report)
+            if adopted is not None:
+                adoption = (adopted, degree, adopted_name(parsed, adopted))
     links = {(old.pk, extent) for old, extent in wanted_old}
     current = set(standard.replacements.values_list("old_id", "extent"))
-    current_adoption = set(standard.adoptions.values_list("adopted_id", "degree"))
-    wanted_adoption = {(adoption[0].pk, adoption[1])} if adoption else set()
+    current_adoption = set(standard.adoptions.values_list("adopted_id", "degree", "named_as"))
+    wanted_adoption = {(adoption[0].pk, adoption[1], adoption[2])} if adoption else set()
     if links <= current and wanted_adoption <= current_adoption:
         return
     touched = [standard.pk, *[old.pk for old, _extent in wanted_old]]
@@ -1035,7 +1104,9 @@ def _link_samr_record(standard: Standard, record, report: ImportReport, actor) -
         Replacement.objects.update_or_create(new=standard, old=old, defaults={"extent": extent})
     if adoption:
         Adoption.objects.update_or_create(
-            standard=standard, adopted=adoption[0], defaults={"degree": adoption[1]}
+            standard=standard,
+            adopted=adoption[0],
+            defaults={"degree": adoption[1], "named_as": adoption[2]},
         )
     report.changes += len(
         changes.record_changes(Standard, before, touched, actor=actor, via=ChangeVia.IMPORT)

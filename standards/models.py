@@ -544,24 +544,32 @@ class Standard(CuratedRecord):
         and both degrees are kept since neither alone says how close the two are.
         """
         found: dict[int, Counterpart] = {}
-        for adoption in self.adoptions.select_related("adopted"):
-            found[adoption.adopted_id] = Counterpart(adoption.adopted, adoption.degree)
+        own = {a.adopted_id: a for a in self.adoptions.select_related("adopted")}
+        for adoption in own.values():
+            found[adoption.adopted_id] = Counterpart(
+                adoption.adopted, adoption.degree, own_named_as=adoption.named_as
+            )
         for adoption in self.adoptions_of.select_related("standard"):
-            found.setdefault(adoption.standard_id, Counterpart(adoption.standard, adoption.degree))
+            found.setdefault(
+                adoption.standard_id,
+                Counterpart(adoption.standard, adoption.degree, named_as=adoption.named_as),
+            )
         shared = (
             Adoption.objects.filter(adopted__adoptions_of__standard=self)
             .exclude(standard=self)
             .select_related("standard", "adopted")
         )
-        own_degree = {a.adopted_id: a.degree for a in self.adoptions.all()}
         for sibling in shared:
+            mine = own.get(sibling.adopted_id)
             found.setdefault(
                 sibling.standard_id,
                 Counterpart(
                     sibling.standard,
                     sibling.degree,
                     via=sibling.adopted,
-                    own_degree=own_degree.get(sibling.adopted_id, ""),
+                    own_degree=mine.degree if mine else "",
+                    named_as=sibling.named_as,
+                    own_named_as=mine.named_as if mine else "",
                 ),
             )
         return [c for c in found.values() if c.standard.jurisdiction != self.jurisdiction]
@@ -573,6 +581,10 @@ class Counterpart:
     degree: str
     via: Standard | None = None
     own_degree: str = ""
+    # How each side's source names the adopted standard, where that differs from the record
+    # it is linked to (a consolidated version's date): the counterpart's and this one's.
+    named_as: str = ""
+    own_named_as: str = ""
 
 
 class Replacement(models.Model):
@@ -624,6 +636,16 @@ class Adoption(models.Model):
         related_name="adoptions_of",
     )
     degree = models.CharField(_("degree"), max_length=3, choices=Degree.choices)
+    named_as = models.CharField(
+        _("named as"),
+        max_length=160,
+        blank=True,
+        help_text=_(
+            "How the adopting standard’s source names the adopted one, where it differs: "
+            "a consolidated version such as “IEC 60335-1:2016” for the 2010 edition with its "
+            "amendments."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:

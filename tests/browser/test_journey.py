@@ -34,23 +34,29 @@ def test_hair_dryer_from_search_to_requirement_sheet(page, demo_site, shoot, axe
     expect(page.locator(".product-note")).to_contain_text("电吹风")
     arrive("1-search")
 
-    page.get_by_role("link", name="GB 4343.1-2024", exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("GB 4343.1-2024")
+    page.get_by_role("link", name="GB/T 4706.1-2024", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("GB/T 4706.1-2024")
     expect(page.locator("#counterparts-title")).to_have_text("其他市场的对应标准")
     arrive("2-gb")
 
-    page.get_by_role("link", name="EN IEC 55014-1:2021", exact=True).first.click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("EN IEC 55014-1:2021")
+    # Both adopt IEC 60335-1:2010 (the GB its 2016 consolidated version).
+    page.locator("#counterparts-title ~ ul").get_by_role(
+        "link", name="EN 60335-1:2012", exact=True
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("EN 60335-1:2012")
     arrive("3-en")
 
-    page.locator("a.compare-link[href*='gb-4343-1-2024']").click()
-    expect(page.locator(".compare-table")).to_contain_text("GB 4343.1-2024")
-    expect(page.locator(".correspondence")).to_contain_text("CISPR 14-1:2020")
+    page.locator("a.compare-link[href*='gb-t-4706-1-2024']").click()
+    expect(page.locator(".compare-table")).to_contain_text("GB/T 4706.1-2024")
+    expect(page.locator(".correspondence")).to_contain_text("IEC 60335-1:2010")
     arrive("4-compare")
 
-    page.go_back()
-    page.get_by_role("link", name="Directive 2014/30/EU").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("2014/30/EU")
+    # The act that cites the EN, from the comparison's citing-acts row.
+    page.locator(".compare-table").get_by_role("link", name="Directive 2014/35/EU").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("2014/35/EU")
+    cited = page.locator("#cited-title + .table-scroll")
+    expect(cited).to_contain_text("EN 60335-1:2012")
+    expect(cited).to_contain_text("2025/1457")
     arrive("5-act")
 
     page.locator("#applies-title + dl").get_by_role("link", name="电气设备").click()
@@ -66,8 +72,7 @@ def test_hair_dryer_from_search_to_requirement_sheet(page, demo_site, shoot, axe
     expect(sheet).to_contain_text("Directive 2014/30/EU")
     arrive("7-sheet")
 
-    # Where the demo holds the OJ citation of the European counterpart, the comparison
-    # leads to the act that cites it: YY/T 0287 → EN ISO 13485 → the MDR.
+    # The same path for a medical device: YY/T 0287 → EN ISO 13485 → the MDR.
     page.goto(f"{site}/zh-hans/standards/yy-t-0287-2017/")
     page.locator("#counterparts-title ~ ul").get_by_role("link", name="EN ISO 13485:2016").click()
     page.locator("a.compare-link[href*='yy-t-0287-2017']").click()

@@ -166,3 +166,74 @@ def test_an_adopted_document_that_is_not_a_standard_is_a_warning(reference_table
     assert report.warnings == [
         "GB 6675.1-2014 adopts “ECE R44”, which is not a standard identifier CESIP can read."
     ]
+
+
+def _adopting(tmp_path, reference: str, name: str = "adopts.csv") -> Path:
+    text = SAMPLE.read_text(encoding="utf-8").replace(
+        "GB 6675-2003 (部分),,,", f"GB 6675-2003 (部分),{reference},IDT,", 1
+    )
+    return _write(tmp_path, text, name=name)
+
+
+def test_an_adoption_dated_by_a_consolidated_version_links_to_its_edition(
+    reference_tables, tmp_path
+):
+    """"IEC 60335-1:2016" is how Chinese lists name the 2010 edition as amended in 2016."""
+    from tests.factories import make_standard
+
+    for identifier in ("IEC 60335-1:2001", "IEC 60335-1:2010", "IEC 60335-1:2020",
+                       "IEC 60335-1:2010+AMD1:2013+AMD2:2016 CSV"):  # fmt: skip
+        make_standard(identifier, title_en="Household appliances - Safety - Part 1")
+    report = import_samr_list(_adopting(tmp_path, "IEC 60335-1:2016 (Ed5.2)"))
+    (adoption,) = Standard.objects.get(key="GB6675.1:2014").adoptions.all()
+    assert (adoption.adopted.identifier, adoption.degree, adoption.named_as) == (
+        "IEC 60335-1:2010",
+        "IDT",
+        "IEC 60335-1:2016",
+    )
+    assert report.warnings == [
+        "GB 6675.1-2014 adopts IEC 60335-1:2016: linked to IEC 60335-1:2010, whose "
+        "consolidated version IEC 60335-1:2010+AMD1:2013+AMD2:2016 CSV carries that date."
+    ]
+    again = import_samr_list(_adopting(tmp_path, "IEC 60335-1:2016", name="again.csv"))
+    assert again.changes == 0
+
+
+def test_without_the_consolidated_version_the_edition_published_by_then_is_taken(
+    reference_tables, tmp_path
+):
+    from tests.factories import make_standard
+
+    for identifier in ("IEC 60335-1:2001", "IEC 60335-1:2010", "IEC 60335-1:2020"):
+        make_standard(identifier, title_en="Household appliances - Safety - Part 1")
+    report = import_samr_list(_adopting(tmp_path, "IEC 60335-1:2004"))
+    (adoption,) = Standard.objects.get(key="GB6675.1:2014").adoptions.all()
+    assert (adoption.adopted.identifier, adoption.named_as) == (
+        "IEC 60335-1:2001",
+        "IEC 60335-1:2004",
+    )
+    assert "linked to IEC 60335-1:2001, the latest edition published by then" in (
+        report.warnings[0]
+    )
+
+
+def test_an_adoption_older_than_every_edition_is_not_linked(reference_tables, tmp_path):
+    from tests.factories import make_standard
+
+    make_standard("IEC 60335-1:2010", title_en="Household appliances - Safety - Part 1")
+    report = import_samr_list(_adopting(tmp_path, "IEC 60335-1:1991"))
+    assert not Standard.objects.get(key="GB6675.1:2014").adoptions.exists()
+    assert report.warnings == [
+        "GB 6675.1-2014 adopts IEC 60335-1:1991, which is not in the catalogue."
+    ]
+
+
+def test_an_exact_adoption_keeps_no_other_name(reference_tables, tmp_path):
+    from tests.factories import make_standard
+
+    make_standard("IEC 60335-1:2010", title_en="Household appliances - Safety - Part 1")
+    make_standard("IEC 60335-1:2010+AMD1:2013+AMD2:2016 CSV", title_en="Household appliances")
+    report = import_samr_list(_adopting(tmp_path, "IEC 60335-1:2010"))
+    (adoption,) = Standard.objects.get(key="GB6675.1:2014").adoptions.all()
+    assert (adoption.adopted.identifier, adoption.named_as) == ("IEC 60335-1:2010", "")
+    assert report.warnings == []

@@ -141,6 +141,25 @@ def test_compare_shows_both_and_how_they_correspond(client, toys):
     assert "GB 6675.2-2014" in html and "ISO 8124-1:2022" in html and "MOD" in html
 
 
+def test_the_name_a_source_gives_the_adopted_edition_is_shown(client, toys):
+    """GB/T 4706.1-2024's list names IEC 60335-1:2016: the 2010 edition as amended."""
+    from standards.models import Adoption
+
+    iec = make_standard("IEC 60335-1:2010", title_en="Household appliances - Part 1")
+    gb = make_standard("GB/T 4706.1-2024", title_zh_hans="家用和类似用途电器的安全 第1部分")
+    en = make_standard("EN 60335-1:2012", title_en="Household appliances - Part 1")
+    Adoption.objects.create(standard=gb, adopted=iec, degree="IDT", named_as="IEC 60335-1:2016")
+    adopt(en, iec, "MOD")
+    html = page(client, "/compare/?a=en-60335-1-2012&b=gb-t-4706-1-2024")
+    assert "both adopt IEC 60335-1:2010. GB/T 4706.1-2024 names it IEC 60335-1:2016." in " ".join(
+        html.split()
+    )
+    html = page(client, "/standards/gb-t-4706-1-2024/")
+    assert "this one names it IEC 60335-1:2016" in html
+    html = page(client, "/standards/en-60335-1-2012/", "zh-hans")
+    assert "IEC 60335-1:2016" in html  # the GB counterpart's name for it, in Chinese
+
+
 def test_compare_with_unknown_slugs_says_so(client, toys):
     html = page(client, "/compare/?a=gb-6675-2-2014&b=nothing-here")
     assert "“nothing-here” is not a standard in the catalogue." in html
