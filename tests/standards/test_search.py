@@ -291,3 +291,58 @@ def test_an_empty_result_offers_to_clear_the_filters(client, catalogue):
     assert 'href="?q=nothing-matches-this">Clear the filters</a>' in html
     slugs, html = results(client, "nothing-matches-this")
     assert "Clear the filters" not in html and 'class="facets-title"' not in html
+
+
+# -- taking the newest matches of the words ------------------------------------------------
+STATS = search._WordStatistics(0.0, 200_000, {"safeti": 0.2, "电器": 0.04, "安全": 0.32}, 0.006)
+
+
+@pytest.mark.parametrize(
+    ("printed", "share"),
+    [
+        ("'safeti'", 0.2),
+        ("'电器' & '安全'", 0.04),  # both needed: at most the rarer one's rows
+        ("'电器' | '安全'", 0.36),
+        ("'电器' <-> '安全'", 0.04),
+        ("'电器' | ( '安全' & 'unlisted' )", 0.046),  # an unlisted lexeme: below the floor
+        ("'safeti':*", 1.0),  # a prefix may match anything
+        ("!'safeti'", 1.0),
+        ("'it''s'", 0.006),
+        ("", 0.0),  # only stop words: nothing matches
+        ("'safeti' & (", 1.0),  # not understood: assume the most
+    ],
+)
+def test_the_share_of_rows_a_tsquery_can_match(printed, share):
+    assert search._share_at_most(printed, STATS) == pytest.approx(share)
+
+
+def test_common_words_walk_the_index_and_rare_ones_sort(catalogue, monkeypatch):
+    monkeypatch.setattr(search, "_word_statistics", lambda: STATS)
+    walks = search._words_walk_index
+    # √(1,001 × 200,000) ≈ 14,150 rows: "safety" is in 40,000, "电器" in 8,000.
+    assert walks(search._text_query(search.read_query("safety")))
+    assert not walks(search._text_query(search.read_query("电器")))
+    assert walks(search._text_query(search.read_query("电器 安全"))) is False
+
+
+def test_both_ways_of_taking_candidates_give_the_same_page(client, catalogue, monkeypatch):
+    monkeypatch.setattr(search, "RESULT_LIMIT", 5)  # more matches than candidates
+    pages = []
+    for walk in (True, False):
+        monkeypatch.setattr(search, "_words_walk_index", lambda tsquery, walk=walk: walk)
+        slugs, html = results(client, "安全")
+        assert "5+ standards" in html
+        pages.append(slugs)
+    assert pages[0] == pages[1] and len(pages[0]) == 5
+
+
+def test_the_statistics_are_read_from_postgresql(catalogue):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE standards_standard")
+    search._statistics = None
+    stats = search._word_statistics()
+    assert stats.rows == pytest.approx(Standard.objects.count(), rel=0.2)
+    assert stats.shares.get("安全", 0) > 0.05  # in many of the demo's Chinese titles
+    assert 0 < stats.floor <= min(stats.shares.values())
