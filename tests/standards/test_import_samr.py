@@ -178,7 +178,7 @@ def _adopting(tmp_path, reference: str, name: str = "adopts.csv") -> Path:
 def test_an_adoption_dated_by_a_consolidated_version_links_to_its_edition(
     reference_tables, tmp_path
 ):
-    """"IEC 60335-1:2016" is how Chinese lists name the 2010 edition as amended in 2016."""
+    """Chinese lists name the 2010 edition as amended in 2016 "IEC 60335-1:2016"."""
     from tests.factories import make_standard
 
     for identifier in ("IEC 60335-1:2001", "IEC 60335-1:2010", "IEC 60335-1:2020",
@@ -212,8 +212,8 @@ def test_without_the_consolidated_version_the_edition_published_by_then_is_taken
         "IEC 60335-1:2001",
         "IEC 60335-1:2004",
     )
-    assert "linked to IEC 60335-1:2001, the latest edition published by then" in (
-        report.warnings[0]
+    assert (
+        "linked to IEC 60335-1:2001, the latest edition published by then" in (report.warnings[0])
     )
 
 
