@@ -842,10 +842,13 @@ def import_samr_list(path: Path, *, actor=None, dry_run: bool = False) -> Import
 
     report = ImportReport(rows=len(records))
     sector_rules = _sector_rules()
+    retired = _retired_in_file(records)
     with transaction.atomic():
         saved: dict[str, Standard] = {}
         for record in records:
-            saved[record["key"]] = _save_samr_record(record, sector_rules, report, actor)
+            saved[record["key"]] = _save_samr_record(
+                record, sector_rules, report, actor, retired.get(record["key"])
+            )
         for record in records:
             _link_samr_record(saved[record["key"]], record, report, actor)
         if dry_run:
@@ -927,9 +930,51 @@ def _cn_body(code: str) -> Body:
     )[0]
 
 
-def _save_samr_record(record, sector_rules, report: ImportReport, actor) -> Standard:
+def _in_force_from(record) -> datetime.date | None:
+    return record["implementation_date"] or record["issued_date"]
+
+
+def _retired_in_file(records) -> dict[str, datetime.date]:
+    """Each standard that a row of the file wholly replaces (代替, not 部分代替), with the day
+    the replacing standard comes into force: SAMR abolishes the old standard on that day,
+    and lists keep showing it as 现行 until they are next refreshed."""
+    retired: dict[str, datetime.date] = {}
+    for record in records:
+        day = _in_force_from(record)
+        for parsed, partial in record["replaces"]:
+            if day and not partial:
+                retired[parsed.key] = min(day, retired.get(parsed.key, day))
+    return retired
+
+
+def _replaced_on(standard: Standard) -> datetime.date | None:
+    """The day a standard already in the catalogue is wholly replaced, if it is."""
+    if standard.pk is None:
+        return None
+    days = [
+        link.new.implementation_date or link.new.issued_date
+        for link in Replacement.objects.filter(
+            old=standard, extent="whole", new__published=True
+        ).select_related("new")
+    ]
+    return min((day for day in days if day), default=None)
+
+
+def _save_samr_record(
+    record, sector_rules, report: ImportReport, actor, retired: datetime.date | None = None
+) -> Standard:
     parsed = record["parsed"]
     standard = Standard.objects.filter(key=parsed.key).first() or Standard(published=True)
+    if record["stage"] == Stage.PUBLISHED:
+        # Still "现行" in the list, but with a 废止日期, or wholly replaced: withdrawn (or
+        # superseded) from that day, the day the new standard comes into force; until then
+        # the status shows it as current. The list's own word stays in status_label.
+        replaced = min((day for day in (retired, _replaced_on(standard)) if day), default=None)
+        if record["withdrawn_date"]:
+            stage = Stage.SUPERSEDED if replaced else Stage.WITHDRAWN
+            record = {**record, "stage": stage}
+        elif replaced:
+            record = {**record, "stage": Stage.SUPERSEDED, "withdrawn_date": replaced}
     standard.set_identifier(str(parsed))
     committee = record["committee"]
     code = re.search(r"SAC/TC\s*\d+(?:/SC\s*\d+)?", committee)
@@ -1096,12 +1141,22 @@ def _link_samr_record(standard: Standard, record, report: ImportReport, actor) -
     current = set(standard.replacements.values_list("old_id", "extent"))
     current_adoption = set(standard.adoptions.values_list("adopted_id", "degree", "named_as"))
     wanted_adoption = {(adoption[0].pk, adoption[1], adoption[2])} if adoption else set()
-    if links <= current and wanted_adoption <= current_adoption:
+    day = standard.implementation_date or standard.issued_date
+    retiring = [
+        old
+        for old, extent in wanted_old
+        if day and extent == "whole" and old.stage == Stage.PUBLISHED and not old.withdrawn_date
+    ]
+    if links <= current and wanted_adoption <= current_adoption and not retiring:
         return
     touched = [standard.pk, *[old.pk for old, _extent in wanted_old]]
     before = changes.snapshot(Standard, touched)
     for old, extent in wanted_old:
         Replacement.objects.update_or_create(new=standard, old=old, defaults={"extent": extent})
+    # Listed as current elsewhere, but wholly replaced: superseded when this one applies.
+    for old in retiring:
+        old.stage, old.withdrawn_date = Stage.SUPERSEDED, day
+        old.save(update_fields=["stage", "withdrawn_date", "updated_at"])  # with its history
     if adoption:
         Adoption.objects.update_or_create(
             standard=standard,

@@ -335,39 +335,50 @@ class _WordStatistics:
     the share of rows holding each of the (up to 1,000) commonest lexemes; any other
     lexeme is in fewer than `floor` of the rows."""
 
-    read_at: float
     rows: float
     shares: dict[str, float]
     floor: float
 
 
-_statistics: _WordStatistics | None = None
+# The printed tsquery, and (when the statistics kept in memory are older than
+# STATISTICS_TTL) the table's estimated rows and pg_stats' commonest lexemes with their
+# shares, whose array ends with the lowest and highest share and the share of nulls.
+PRINTED_TSQUERY_SQL = "SELECT ({tsquery})::text"
+WORD_STATISTICS_SQL = """
+SELECT ({tsquery})::text, c.reltuples, st.most_common_elems::text::text[],
+       st.most_common_elem_freqs
+FROM pg_class c
+LEFT JOIN pg_stats st ON st.schemaname = c.relnamespace::regnamespace::text
+ AND st.tablename = c.relname AND st.attname = 'search_vector'
+WHERE c.oid = %s::regclass
+"""
 STATISTICS_TTL = 60  # seconds; ANALYZE (autovacuum) refreshes them far less often
+_statistics: tuple[float, _WordStatistics | None] = (-math.inf, None)  # (read at, figures)
 
 
-def _word_statistics() -> _WordStatistics:
+def _printed_and_statistics(tsquery: SearchQuery) -> tuple[str, _WordStatistics | None]:
+    """The tsquery as PostgreSQL prints it, and the statistics (None without any: a table
+    never analysed); one query either way, so a search page's query count stays fixed."""
     global _statistics
-    if _statistics is None or time.monotonic() - _statistics.read_at > STATISTICS_TTL:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                SELECT c.reltuples, s.most_common_elems::text::text[], s.most_common_elem_freqs
-                FROM pg_class c
-                LEFT JOIN pg_stats s
-                  ON s.schemaname = c.relnamespace::regnamespace::text
-                 AND s.tablename = c.relname AND s.attname = 'search_vector'
-                WHERE c.oid = %s::regclass
-                """,
-                [Standard._meta.db_table],
-            )
-            rows, lexemes, shares = cursor.fetchone()
-        lexemes, shares = lexemes or [], shares or []
-        # The shares array ends with the lowest and highest share and the share of nulls.
-        floor = shares[len(lexemes)] if len(shares) > len(lexemes) else 1.0
-        _statistics = _WordStatistics(
-            time.monotonic(), float(rows), dict(zip(lexemes, shares, strict=False)), floor
+    sql_query = SQLQuery(Standard)
+    sql, params = sql_query.get_compiler(connection=connection).compile(
+        tsquery.resolve_expression(sql_query)
+    )
+    read_at, stats = _statistics
+    fresh = time.monotonic() - read_at < STATISTICS_TTL
+    with connection.cursor() as cursor:
+        if fresh:
+            cursor.execute(PRINTED_TSQUERY_SQL.format(tsquery=sql), params)
+            return cursor.fetchone()[0] or "", stats
+        cursor.execute(WORD_STATISTICS_SQL.format(tsquery=sql), [*params, Standard._meta.db_table])
+        printed, rows, lexemes, shares = cursor.fetchone()
+    stats = None
+    if lexemes and rows and rows > 0:
+        stats = _WordStatistics(
+            float(rows), dict(zip(lexemes, shares, strict=False)), float(shares[len(lexemes)])
         )
-    return _statistics
+    _statistics = (time.monotonic(), stats)
+    return printed or "", stats
 
 
 TSQUERY_TOKEN = re.compile(r"\s*('(?:[^']|'')*'(?::[*A-D]+)?|<->|<\d+>|[!&|()])")
@@ -446,17 +457,11 @@ def _words_walk_index(tsquery: SearchQuery) -> bool:
     the walk wins above √(RESULT_LIMIT × rows) matches ("safety", "安全"), the sort below
     ("电器" on 200,000 standards: 47 → 15 ms). PostgreSQL itself walks the index for both,
     as it underrates the cost of checking a row. The matches are bounded from its
-    statistics (`_share_at_most`); the printed tsquery costs one small query.
+    statistics (`_share_at_most`); without statistics the index is walked.
     """
-    stats = _word_statistics()
-    if stats.rows <= 0:
+    printed, stats = _printed_and_statistics(tsquery)
+    if stats is None:
         return True
-    sql_query = SQLQuery(Standard)
-    compiler = sql_query.get_compiler(connection=connection)
-    sql, params = compiler.compile(tsquery.resolve_expression(sql_query))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT ({sql})::text", params)
-        printed = cursor.fetchone()[0] or ""
     matches = _share_at_most(printed, stats) * stats.rows
     return matches >= math.sqrt((RESULT_LIMIT + 1) * stats.rows)
 

@@ -237,3 +237,77 @@ def test_an_exact_adoption_keeps_no_other_name(reference_tables, tmp_path):
     (adoption,) = Standard.objects.get(key="GB6675.1:2014").adoptions.all()
     assert (adoption.adopted.identifier, adoption.named_as) == ("IEC 60335-1:2010", "")
     assert report.warnings == []
+
+
+HEADER = SAMPLE.read_text(encoding="utf-8").splitlines()[0]
+OLD_ROW = "GB 9706.1-2007,医用电气设备 第1部分:安全通用要求,,现行,2007-07-02,2008-07-01,,,,,,,,,,https://example.org/old"
+NEW_ROW = "GB 9706.1-2020,医用电气设备 第1部分:基本安全和基本性能的通用要求,,现行,2020-04-09,{day},,{replaces},,,,,,,,https://example.org/new"
+
+
+def _list(tmp_path, *rows, name="gb.csv") -> Path:
+    return _write(tmp_path, "\n".join([HEADER, *rows]) + "\n", name=name)
+
+
+def test_a_standard_wholly_replaced_is_superseded_when_the_new_one_applies(
+    reference_tables, tmp_path
+):
+    """Lists keep the old standard 现行 until refreshed; SAMR abolishes it on the day the
+    standard replacing it comes into force."""
+    new = NEW_ROW.format(day="2023-05-01", replaces="GB 9706.1-2007")
+    import_samr_list(_list(tmp_path, OLD_ROW, new))
+    old = Standard.objects.get(key="GB9706.1:2007")
+    assert (old.stage, old.withdrawn_date, old.status_label) == (
+        Stage.SUPERSEDED,
+        datetime.date(2023, 5, 1),
+        "现行",  # the source's own word is kept
+    )
+    assert old.status_on(datetime.date(2023, 4, 30)) == Status.CURRENT
+    assert old.status_on(datetime.date(2023, 5, 1)) == Status.SUPERSEDED
+    again = import_samr_list(_list(tmp_path, OLD_ROW, new, name="again.csv"))
+    assert (again.updated, again.changes) == (0, 0)
+
+
+def test_an_old_standard_already_in_the_catalogue_is_superseded_by_a_later_list(
+    reference_tables, tmp_path
+):
+    import_samr_list(_list(tmp_path, OLD_ROW))
+    assert Standard.objects.get(key="GB9706.1:2007").stage == Stage.PUBLISHED
+    new = NEW_ROW.format(day="2023-05-01", replaces="GB 9706.1-2007")
+    report = import_samr_list(_list(tmp_path, new, name="new.csv"))
+    old = Standard.objects.get(key="GB9706.1:2007")
+    assert (old.stage, old.withdrawn_date) == (Stage.SUPERSEDED, datetime.date(2023, 5, 1))
+    assert Change.objects.filter(standard=old, fields__has_key="stage").exists()
+    assert report.changes >= 1
+    assert old.history.count() == 2  # created, then superseded
+    # The old standard's own list, imported again, does not bring it back.
+    again = import_samr_list(_list(tmp_path, OLD_ROW, name="old-again.csv"))
+    assert (again.updated, Standard.objects.get(key="GB9706.1:2007").stage) == (
+        0,
+        Stage.SUPERSEDED,
+    )
+
+
+def test_a_replacement_not_yet_in_force_leaves_the_old_standard_current(reference_tables, tmp_path):
+    new = NEW_ROW.format(day="2099-01-01", replaces="GB 9706.1-2007")
+    import_samr_list(_list(tmp_path, OLD_ROW, new))
+    old = Standard.objects.with_status().get(key="GB9706.1:2007")
+    assert old.current_status == Status.CURRENT
+    assert old.withdrawn_date == datetime.date(2099, 1, 1)
+
+
+def test_a_partial_replacement_does_not_retire_the_old_standard(reference_tables, tmp_path):
+    new = NEW_ROW.format(day="2023-05-01", replaces="GB 9706.1-2007 (部分)")
+    import_samr_list(_list(tmp_path, OLD_ROW, new))
+    old = Standard.objects.get(key="GB9706.1:2007")
+    assert (old.stage, old.withdrawn_date) == (Stage.PUBLISHED, None)
+
+
+def test_a_current_label_with_an_abolition_date_is_withdrawn_from_that_day(
+    reference_tables, tmp_path
+):
+    row = OLD_ROW.replace("2008-07-01,,", "2008-07-01,2020-01-01,", 1)
+    import_samr_list(_list(tmp_path, row))
+    old = Standard.objects.get(key="GB9706.1:2007")
+    assert (old.stage, old.status_label) == (Stage.WITHDRAWN, "现行")
+    assert old.status_on(datetime.date(2019, 12, 31)) == Status.CURRENT
+    assert old.status_on(datetime.date(2020, 1, 1)) == Status.WITHDRAWN

@@ -4,6 +4,7 @@ The catalogue here is real: the demo's Chinese standards (SAMR layout, each with
 source) and rows of the ISO and IEC publication lists, with two product terms.
 """
 
+import math
 import re
 from pathlib import Path
 
@@ -230,10 +231,13 @@ def test_any_page_number_gives_a_page(client, catalogue, number):
 def test_queries_per_page_do_not_grow_with_the_results(
     client, catalogue, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(14) as few:
-        client.get("/en/search/", {"q": "GB 6675.14"})
+    with django_assert_max_num_queries(14) as few:  # a word that matches a few rows
+        response = client.get("/en/search/", {"q": "气雾罐"})
+    assert response.content.decode().count('class="result-id"') in range(1, 5)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/en/search/", {"q": "安全"})
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/en/search/", {"q": "GB 6675.14"})
 
 
 def test_htmx_request_gets_only_the_results(client, catalogue):
@@ -294,7 +298,7 @@ def test_an_empty_result_offers_to_clear_the_filters(client, catalogue):
 
 
 # -- taking the newest matches of the words ------------------------------------------------
-STATS = search._WordStatistics(0.0, 200_000, {"safeti": 0.2, "电器": 0.04, "安全": 0.32}, 0.006)
+STATS = search._WordStatistics(200_000, {"safeti": 0.2, "电器": 0.04, "安全": 0.32}, 0.006)
 
 
 @pytest.mark.parametrize(
@@ -317,12 +321,22 @@ def test_the_share_of_rows_a_tsquery_can_match(printed, share):
 
 
 def test_common_words_walk_the_index_and_rare_ones_sort(catalogue, monkeypatch):
-    monkeypatch.setattr(search, "_word_statistics", lambda: STATS)
-    walks = search._words_walk_index
-    # √(1,001 × 200,000) ≈ 14,150 rows: "safety" is in 40,000, "电器" in 8,000.
-    assert walks(search._text_query(search.read_query("safety")))
-    assert not walks(search._text_query(search.read_query("电器")))
-    assert walks(search._text_query(search.read_query("电器 安全"))) is False
+    """On a real ANALYZE of the test catalogue: the words' rows against √(1,001 × rows)."""
+    from django.db import connection
+
+    def walks(text):
+        return search._words_walk_index(search._text_query(search.read_query(text)))
+
+    monkeypatch.setattr(search, "_statistics", (-math.inf, None))
+    assert walks("安全")  # never analysed: no statistics, walk the index
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE standards_standard")
+    assert walks("安全")  # the statistics read a moment ago are kept for a minute
+    monkeypatch.setattr(search, "_statistics", (-math.inf, None))
+    assert not walks("安全")  # a few dozen rows of a small catalogue: below √(1,001 × rows)
+    monkeypatch.setattr(search, "RESULT_LIMIT", 1)  # √(2 × rows): 安全 is now above it
+    assert walks("安全")
+    assert not walks("气雾罐")
 
 
 def test_both_ways_of_taking_candidates_give_the_same_page(client, catalogue, monkeypatch):
@@ -336,13 +350,16 @@ def test_both_ways_of_taking_candidates_give_the_same_page(client, catalogue, mo
     assert pages[0] == pages[1] and len(pages[0]) == 5
 
 
-def test_the_statistics_are_read_from_postgresql(catalogue):
+def test_the_statistics_are_read_from_postgresql(catalogue, monkeypatch):
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE standards_standard")
-    search._statistics = None
-    stats = search._word_statistics()
+    monkeypatch.setattr(search, "_statistics", (-math.inf, None))
+    printed, stats = search._printed_and_statistics(
+        search._text_query(search.read_query("安全 it's"))
+    )
+    assert "'安全'" in printed
     assert stats.rows == pytest.approx(Standard.objects.count(), rel=0.2)
-    assert stats.shares.get("安全", 0) > 0.05  # in many of the demo's Chinese titles
+    assert stats.shares["安全"] > 0.05  # in many of the demo's Chinese titles
     assert 0 < stats.floor <= min(stats.shares.values())
