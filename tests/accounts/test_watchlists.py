@@ -552,6 +552,25 @@ def test_search_results_have_a_watch_button_and_queries_do_not_grow(
     assert 'hx-headers=\'{"X-CSRFToken":' in results
 
 
+def test_regulations_in_search_results_have_a_watch_button(
+    client, watched, toy_directive, toy_standard, bob
+):
+    other = make_watchlist(watched.company, "Baby products")
+    client.force_login(bob)
+    html = client.get("/en/search/", {"q": toy_directive.reference}).content.decode()
+    group = html.split('id="regulations-heading"')[1].split('id="standards-heading"')[0]
+    assert "Watching on" in group  # the directive is on "Toys"
+    assert f'"regulation": "{toy_directive.pk}"' in group
+    assert "<form" not in group  # inside the search form: a link that htmx posts
+    response = client.post(
+        reverse("watch_add"),
+        {"watchlist": other.pk, "regulation": toy_directive.pk, "nested": "1"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert other.items.filter(regulation=toy_directive).exists()
+
+
 # ----------------------------------------------------------------------------------------
 # Exports
 
