@@ -842,7 +842,7 @@ def import_samr_list(path: Path, *, actor=None, dry_run: bool = False) -> Import
 
     report = ImportReport(rows=len(records))
     sector_rules = _sector_rules()
-    retired = _retired_in_file(records)
+    retired = _retired_on(records)
     with transaction.atomic():
         saved: dict[str, Standard] = {}
         for record in records:
@@ -930,34 +930,28 @@ def _cn_body(code: str) -> Body:
     )[0]
 
 
-def _in_force_from(record) -> datetime.date | None:
-    return record["implementation_date"] or record["issued_date"]
-
-
-def _retired_in_file(records) -> dict[str, datetime.date]:
-    """Each standard that a row of the file wholly replaces (代替, not 部分代替), with the day
-    the replacing standard comes into force: SAMR abolishes the old standard on that day,
-    and lists keep showing it as 现行 until they are next refreshed."""
+def _retired_on(records) -> dict[str, datetime.date]:
+    """Each standard wholly replaced (代替, not 部分代替) by a row of the file or by a standard
+    already in the catalogue, with the day the replacing standard comes into force: SAMR
+    abolishes the old standard on that day, and lists keep showing it as 现行 until they are
+    next refreshed. One query for the whole file."""
     retired: dict[str, datetime.date] = {}
+
+    def retire(key: str, day: datetime.date | None) -> None:
+        if day:
+            retired[key] = min(day, retired.get(key, day))
+
     for record in records:
-        day = _in_force_from(record)
+        day = record["implementation_date"] or record["issued_date"]
         for parsed, partial in record["replaces"]:
-            if day and not partial:
-                retired[parsed.key] = min(day, retired.get(parsed.key, day))
+            if not partial:
+                retire(parsed.key, day)
+    links = Replacement.objects.filter(
+        old__key__in=[record["key"] for record in records], extent="whole", new__published=True
+    ).select_related("old", "new")
+    for link in links:
+        retire(link.old.key, link.new.in_force_from)
     return retired
-
-
-def _replaced_on(standard: Standard) -> datetime.date | None:
-    """The day a standard already in the catalogue is wholly replaced, if it is."""
-    if standard.pk is None:
-        return None
-    days = [
-        link.new.implementation_date or link.new.issued_date
-        for link in Replacement.objects.filter(
-            old=standard, extent="whole", new__published=True
-        ).select_related("new")
-    ]
-    return min((day for day in days if day), default=None)
 
 
 def _save_samr_record(
@@ -969,12 +963,11 @@ def _save_samr_record(
         # Still "现行" in the list, but with a 废止日期, or wholly replaced: withdrawn (or
         # superseded) from that day, the day the new standard comes into force; until then
         # the status shows it as current. The list's own word stays in status_label.
-        replaced = min((day for day in (retired, _replaced_on(standard)) if day), default=None)
         if record["withdrawn_date"]:
-            stage = Stage.SUPERSEDED if replaced else Stage.WITHDRAWN
+            stage = Stage.SUPERSEDED if retired else Stage.WITHDRAWN
             record = {**record, "stage": stage}
-        elif replaced:
-            record = {**record, "stage": Stage.SUPERSEDED, "withdrawn_date": replaced}
+        elif retired:
+            record = {**record, "stage": Stage.SUPERSEDED, "withdrawn_date": retired}
     standard.set_identifier(str(parsed))
     committee = record["committee"]
     code = re.search(r"SAC/TC\s*\d+(?:/SC\s*\d+)?", committee)
@@ -1048,13 +1041,21 @@ def find_adopted(parsed: Identifier, adopter: str, report: ImportReport) -> Stan
     says so, so that a curator can check it.
     """
     exact = Standard.objects.filter(key=parsed.key).first()
-    if exact is not None or not parsed.year or parsed.amendments or parsed.suffix:
-        if exact is None:
-            report.warnings.append(
-                _("%(id)s adopts %(other)s, which is not in the catalogue.")
-                % {"id": adopter, "other": str(parsed)}
-            )
+    if exact is not None:
         return exact
+    if parsed.year and not parsed.amendments and not parsed.suffix:
+        edition = _edition_dated(parsed, adopter, report)
+        if edition is not None:
+            return edition
+    report.warnings.append(
+        _("%(id)s adopts %(other)s, which is not in the catalogue.")
+        % {"id": adopter, "other": str(parsed)}
+    )
+    return None
+
+
+def _edition_dated(parsed: Identifier, adopter: str, report: ImportReport) -> Standard | None:
+    """The edition a dated reference with no record of its own means (see find_adopted)."""
     year = parsed.full_year
     editions: dict[int, Standard] = {}
     consolidated: dict[int, tuple[int, Standard]] = {}  # amendment year -> (edition year, record)
@@ -1086,10 +1087,6 @@ def find_adopted(parsed: Identifier, adopter: str, report: ImportReport) -> Stan
         return edition
     earlier = [edition_year for edition_year in editions if edition_year <= year]
     if not earlier:
-        report.warnings.append(
-            _("%(id)s adopts %(other)s, which is not in the catalogue.")
-            % {"id": adopter, "other": str(parsed)}
-        )
         return None
     edition = editions[max(earlier)]
     report.warnings.append(
@@ -1141,7 +1138,7 @@ def _link_samr_record(standard: Standard, record, report: ImportReport, actor) -
     current = set(standard.replacements.values_list("old_id", "extent"))
     current_adoption = set(standard.adoptions.values_list("adopted_id", "degree", "named_as"))
     wanted_adoption = {(adoption[0].pk, adoption[1], adoption[2])} if adoption else set()
-    day = standard.implementation_date or standard.issued_date
+    day = standard.in_force_from
     retiring = [
         old
         for old, extent in wanted_old

@@ -521,6 +521,11 @@ class Standard(CuratedRecord):
         """The reader-facing status on `timezone.localdate()`; see StandardQuerySet.with_status."""
         return self.status_on(timezone.localdate())
 
+    @property
+    def in_force_from(self) -> datetime.date | None:
+        """The implementation date, or the issue date when none is given."""
+        return self.implementation_date or self.issued_date
+
     def status_on(self, day: datetime.date) -> str:
         if self.stage == Stage.DRAFT:
             return Status.DRAFT
@@ -528,8 +533,7 @@ class Standard(CuratedRecord):
             if self.withdrawn_date and self.withdrawn_date > day:
                 return Status.CURRENT  # withdrawal announced for a later date
             return Status(self.stage)
-        in_force_from = self.implementation_date or self.issued_date
-        if in_force_from and in_force_from > day:
+        if self.in_force_from and self.in_force_from > day:
             return Status.UPCOMING
         return Status.CURRENT
 
