@@ -52,7 +52,11 @@ def _is_our_postmaster(pid: int, pgdata: Path) -> bool:
             return False
         return True  # no /proc (macOS): trust the live pid
     args = [part.decode(errors="replace") for part in cmdline if part]
-    return bool(args) and "postgres" in Path(args[0]).name and str(pgdata) in args
+    if not args or "postgres" not in Path(args[0]).name:
+        return False
+    # Compared resolved: the server runs with an absolute data dir, `make db-stop` says "var".
+    target = pgdata.resolve()
+    return any(Path(arg).resolve() == target for arg in args[1:] if not arg.startswith("-"))
 
 
 def remove_stale_pid_file(pgdata: Path) -> bool:

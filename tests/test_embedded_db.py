@@ -103,7 +103,14 @@ def test_two_processes_starting_at_once_share_one_server_and_a_crash_does_not_bl
         again = _start_in_subprocess(var_dir)
         out, err = again.communicate(timeout=120)
         assert again.returncode == 0, err
+
+        # `make db-stop` names the directory relative to the project: still this server.
+        pid = int(pid_file.read_text().split()[0])
+        os.chdir(tmp_path)
+        assert embedded_db.stop(Path("var")) is True
+        _wait_until_gone(pid)
     finally:
+        os.chdir(ROOT)
         if (var_dir / "postgres").exists():
             embedded_db.stop(var_dir)
 
