@@ -16,9 +16,6 @@ from standards.models import Citation, Standard, TechnicalRegulation
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
 SECTORS = Path(__file__).resolve().parents[2] / "data" / "sectors.csv"
 MINIMUM_PER_SECTOR = 15
-# Sectors where fewer real records could be confirmed from public pages than the target;
-# each is listed with what is there, so that a new gap fails the test.
-KNOWN_GAPS = {("aerosol-containers", "EU"): 14}
 
 
 def _rows(pattern: str) -> list[dict]:
@@ -70,7 +67,7 @@ def test_each_sector_has_enough_standards_from_each_side(side, pattern, column):
         slug.strip() for row in _rows(pattern) for slug in row[column].split(";") if slug.strip()
     )
     for slug in _sector_slugs():
-        assert counts[slug] >= KNOWN_GAPS.get((slug, side), MINIMUM_PER_SECTOR), (slug, side)
+        assert counts[slug] >= MINIMUM_PER_SECTOR, (slug, side)
 
 
 @pytest.mark.django_db
@@ -80,8 +77,7 @@ def test_load_demo_fills_an_empty_catalogue_once(reference_tables, client):
     for sector in Sector.objects.all():
         for jurisdiction in ("CN", "EU"):
             found = sector.standards.filter(jurisdiction=jurisdiction).count()
-            wanted = KNOWN_GAPS.get((sector.slug, jurisdiction), MINIMUM_PER_SECTOR)
-            assert found >= wanted, (sector.slug, jurisdiction, found)
+            assert found >= MINIMUM_PER_SECTOR, (sector.slug, jurisdiction, found)
         assert sector.market_access_eu_to_cn_en and sector.market_access_cn_to_eu_zh_hans
     # Counterparts across the border, through the international standard both adopt.
     yy = Standard.objects.get(key="YYT0287:2017")
