@@ -40,6 +40,7 @@ from standards.models import (
     ChangeVia,
     Citation,
     CitationKind,
+    DatePrecision,
     Jurisdiction,
     Replacement,
     Stage,
@@ -333,7 +334,7 @@ def _save_cen_row(record: CenRow, rules, sector_ids, report: ImportReport, actor
     values = dict(record.values)
     values.pop("identifier")
     values["body"] = _eu_body(record.body)
-    values["issued_date"] = values["dav"] or values["dor"] or standard.issued_date
+    values.update(_issued(record.parsed, values["dav"] or values["dor"], standard))
     values["title_en_source"] = TranslationSource.OFFICIAL
     if values["title_zh_hans"]:
         values["title_zh_hans_source"] = TranslationSource.CURATOR
@@ -354,6 +355,20 @@ def _save_cen_row(record: CenRow, rules, sector_ids, report: ImportReport, actor
     return _save(standard, m2m, report, actor)
 
 
+def _issued(parsed: Identifier, exact: datetime.date | None, standard: Standard) -> dict:
+    """The issue date: DAV (or DOR) when the list gives one; otherwise the date already
+    recorded; otherwise the year in the reference, which is the year CEN and CENELEC made
+    the edition available."""
+    if exact:
+        return {"issued_date": exact, "issued_precision": DatePrecision.DAY}
+    if standard.issued_date or not parsed.edition_year:
+        return {}
+    return {
+        "issued_date": datetime.date(parsed.edition_year, 1, 1),
+        "issued_precision": DatePrecision.YEAR,
+    }
+
+
 def _find_or_stub(parsed: Identifier, saved: dict, record: CenRow, report, actor) -> Standard:
     """The superseded standard: in the file, in the catalogue, or recorded from the list
     itself (its reference, marked superseded, with the list as its source)."""
@@ -365,6 +380,8 @@ def _find_or_stub(parsed: Identifier, saved: dict, record: CenRow, report, actor
     stub = Standard(published=True, stage=Stage.SUPERSEDED, body=_eu_body(record.body))
     stub.set_identifier(str(parsed))
     stub.source_url = record.values["source_url"]
+    for name, value in _issued(parsed, None, stub).items():
+        setattr(stub, name, value)
     report.warnings.append(
         _("%(old)s, superseded by %(id)s, was not in the catalogue: recorded without a title.")
         % {"old": str(parsed), "id": record.values["identifier"]}
@@ -565,6 +582,8 @@ def _cited_standard(parsed: Identifier, record: HarmonisedRow, sector_ids, repor
         source_url=record.source_url,
     )
     standard.set_identifier(str(parsed))
+    for name, value in _issued(parsed, None, standard).items():
+        setattr(standard, name, value)
     if is_cited and record.title:
         standard.title_en = record.title
         standard.title_en_source = TranslationSource.OFFICIAL

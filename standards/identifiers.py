@@ -323,6 +323,13 @@ class Identifier:
             return year + (1900 if year >= 50 else 2000)
         return year
 
+    @property
+    def edition_year(self) -> int | None:
+        """The year of the text this names: with amendments, the last one's year
+        ("EN 71-1:2014+A1:2018" -> 2018, "EN ISO 13485:2016/A11:2021" -> 2021)."""
+        years = [int(amendment.year) for amendment in self.amendments if len(amendment.year) == 4]
+        return max([self.full_year or 0, *years]) or None
+
     def _tail(self, *, with_date: bool) -> str:
         tail = f" {self.suffix}" if self.suffix else ""
         if self.version:

@@ -521,6 +521,16 @@ class Standard(CuratedRecord):
         """The reader-facing status on `timezone.localdate()`; see StandardQuerySet.with_status."""
         return self.status_on(timezone.localdate())
 
+    DATE_FIELDS = (
+        "issued_date", "implementation_date", "withdrawn_date", "first_issued_date",
+        "confirmed_date", "dor", "dav", "doa", "dop", "dow",
+    )  # fmt: skip
+
+    @property
+    def has_dates(self) -> bool:
+        """Whether any date of this edition is recorded (many list rows give none)."""
+        return any(getattr(self, name) for name in self.DATE_FIELDS)
+
     @property
     def in_force_from(self) -> datetime.date | None:
         """The implementation date, or the issue date when none is given."""

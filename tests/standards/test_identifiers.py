@@ -470,6 +470,15 @@ def test_full_year(text: str, full_year: int | None) -> None:
     assert parse_identifier(text).full_year == full_year
 
 
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [("EN 10333:2024", 2024), ("EN 71-1:2014+A1:2018", 2018),
+     ("EN ISO 13485:2016/A11:2021", 2021), ("GB 2423.1-89", 1989), ("gb6675.1", None)],
+)  # fmt: skip
+def test_edition_year_is_that_of_the_last_amendment(text: str, year: int | None) -> None:
+    assert parse_identifier(text).edition_year == year
+
+
 # --------------------------------------------------------------------------------------
 # Errors
 # --------------------------------------------------------------------------------------

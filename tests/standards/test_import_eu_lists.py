@@ -78,6 +78,29 @@ def test_cen_list_loads_real_rows_with_dates_links_and_bodies(reference_tables):
     assert Change.objects.filter(standard=toys, kind="new").count() == 1
 
 
+def test_without_dav_or_dor_the_issue_year_comes_from_the_reference(reference_tables, tmp_path):
+    import_cen_list(CEN)
+    toys = Standard.objects.get(key="EN71-1:2014+AMD1:2018")  # no DOR or DAV in the list
+    assert (toys.issued_date, toys.issued_precision) == (datetime.date(2018, 1, 1), "year")
+    flammability = Standard.objects.get(key="EN71-2:2020")  # DOR only
+    assert (flammability.issued_date, flammability.issued_precision) == (
+        datetime.date(2020, 9, 28),
+        "day",
+    )
+    stub = Standard.objects.get(key="ENISO13485:2012")  # recorded from "Supersedes"
+    assert (stub.issued_date, stub.issued_precision) == (datetime.date(2012, 1, 1), "year")
+
+    # A later list giving the DAV makes it exact; one giving no date does not undo that.
+    header, rows = rows_of(CEN)
+    dated = [{**row, "DAV": "2018-06-20"} for row in rows if row["Reference"].startswith("EN 71-1")]
+    import_cen_list(write(tmp_path / "dated.csv", header, dated))
+    toys.refresh_from_db()
+    assert (toys.issued_date, toys.issued_precision) == (datetime.date(2018, 6, 20), "day")
+    import_cen_list(CEN)
+    toys.refresh_from_db()
+    assert (toys.issued_date, toys.issued_precision) == (datetime.date(2018, 6, 20), "day")
+
+
 def test_cen_list_import_is_idempotent(reference_tables):
     import_cen_list(CEN)
     changes = Change.objects.count()

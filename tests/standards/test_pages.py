@@ -68,6 +68,16 @@ def test_standard_page_answers_its_questions(client, toys):
     )
 
 
+def test_dates_say_when_none_is_recorded_and_how_precise_they_are(client, toys):
+    assert "No date of this edition is recorded yet" in page(client, "/standards/iso-8124-1-2022/")
+    assert "尚未记录该版本的日期" in page(client, "/standards/iso-8124-1-2022/", "zh-hans")
+    assert "No date of this edition" not in page(client, "/standards/gb-6675-2-2014/")
+    toys["en"].issued_date, toys["en"].issued_precision = datetime.date(2018, 1, 1), "year"
+    toys["en"].save()
+    html = page(client, "/standards/en-71-1-2014-plus-a1-2018/")
+    assert "<dd>2018</dd>" in html and "2018-01-01" not in html
+
+
 def test_standard_page_in_chinese_puts_the_chinese_title_first(client, toys):
     html = page(client, "/standards/gb-6675-2-2014/", "zh-hans")
     assert html.index("玩具安全 第2部分") < html.index("Toy safety—Part 2")
