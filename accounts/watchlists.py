@@ -36,7 +36,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.access import login_required, membership_or_404, owner_or_404
 from accounts.models import Membership, Role, WatchItem, Watchlist, WatchlistVisit
 from standards import timeline
-from standards.models import Citation, Standard, Status, TechnicalRegulation
+from standards.models import Citation, DatePrecision, Standard, Status, TechnicalRegulation
 
 Record = Standard | TechnicalRegulation
 
@@ -650,7 +650,9 @@ def export_rows(rows: Sequence[WatchedRecord]) -> tuple[list[str], list[list]]:
         if row.is_standard:
             kind = _("Standard")
             english, chinese = record.title_en, record.title_zh_hans
-            issued = record.issued_date
+            # A year or a month when that is all the source gives, not its first day.
+            exact = record.issued_precision == DatePrecision.DAY
+            issued = record.issued_date if exact else record.issued_text
             starts = record.implementation_date
             ends = record.withdrawn_date
         else:

@@ -532,6 +532,17 @@ class Standard(CuratedRecord):
         return any(getattr(self, name) for name in self.DATE_FIELDS)
 
     @property
+    def issued_text(self) -> str:
+        """The issue date as precisely as the source gives it: "2024", "2015-09", "2016-03-02"."""
+        if not self.issued_date:
+            return ""
+        if self.issued_precision == DatePrecision.YEAR:
+            return f"{self.issued_date.year}"
+        if self.issued_precision == DatePrecision.MONTH:
+            return self.issued_date.strftime("%Y-%m")
+        return self.issued_date.isoformat()
+
+    @property
     def in_force_from(self) -> datetime.date | None:
         """The implementation date, or the issue date when none is given."""
         return self.implementation_date or self.issued_date

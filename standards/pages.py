@@ -257,7 +257,7 @@ def _compare_rows(a: Standard, b: Standard) -> list[tuple[str, str, str]]:
         (_("Jurisdiction"), a.get_jurisdiction_display(), b.get_jurisdiction_display()),
         (_("Legal force"), a.get_legal_force_display(), b.get_legal_force_display()),
         (_("Status"), a.get_status_display(), b.get_status_display()),
-        (_("Issued"), dates(a, "issued_date"), dates(b, "issued_date")),
+        (_("Issued"), a.issued_text or "—", b.issued_text or "—"),
         (_("In force from"), dates(a, "implementation_date"), dates(b, "implementation_date")),
         (_("DAV: date of availability"), dates(a, "dav"), dates(b, "dav")),
         (_("Withdrawn"), dates(a, "withdrawn_date"), dates(b, "withdrawn_date")),

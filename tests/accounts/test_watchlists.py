@@ -3,6 +3,7 @@ and the rule that company data is visible only to its members."""
 
 from __future__ import annotations
 
+import csv
 import datetime
 import io
 
@@ -610,6 +611,19 @@ def test_xlsx_export(client, watched, settings, alice):
     assert standard[10].startswith("'=")  # never a formula
     assert standard[-1].startswith("https://cesip.example/en/standards/")
     assert by_code["Directive 2009/48/EC"][7] == datetime.datetime.combine(LATER, datetime.time())
+
+
+def test_exports_give_an_issue_year_as_a_year_not_its_first_day(client, watched, alice):
+    standard = watched.items.get(standard__isnull=False).standard
+    standard.issued_date, standard.issued_precision = datetime.date(2014, 1, 1), "year"
+    standard.save()
+    client.force_login(alice)
+    text = client.get(url("watchlist_export", watched) + "?format=csv").content.decode("utf-8-sig")
+    row = next(row for row in csv.reader(io.StringIO(text)) if row[1] == "GB 6675.1-2014")
+    assert row[5] == "2014"
+    response = client.get(url("watchlist_export", watched) + "?format=xlsx")
+    rows = load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
+    assert next(row for row in rows if row[1] == "GB 6675.1-2014")[5] == "2014"
 
 
 def test_unknown_export_format_is_not_found(client, watched, alice):

@@ -152,3 +152,14 @@ def test_status_condition_agrees_with_the_annotation(reference_tables):
         )
         assert by_condition == {pk for pk, s in annotated.items() if s == status}, status
     assert len(annotated) == n > 50
+
+
+@pytest.mark.parametrize(
+    ("issued", "precision", "text"),
+    [(datetime.date(2016, 3, 2), "day", "2016-03-02"),
+     (datetime.date(2015, 9, 1), "month", "2015-09"),
+     (datetime.date(2024, 1, 1), "year", "2024"), (None, "day", "")],
+)  # fmt: skip
+def test_issue_date_is_printed_as_precisely_as_the_source_gives_it(issued, precision, text):
+    standard = Standard(issued_date=issued, issued_precision=precision)
+    assert standard.issued_text == text

@@ -76,6 +76,10 @@ def test_dates_say_when_none_is_recorded_and_how_precise_they_are(client, toys):
     toys["en"].save()
     html = page(client, "/standards/en-71-1-2014-plus-a1-2018/")
     assert "<dd>2018</dd>" in html and "2018-01-01" not in html
+    html = page(client, "/search/?q=EN+71-1")
+    assert "issued 2018" in html and "2018-01-01" not in html
+    html = page(client, "/compare/?a=gb-6675-2-2014&b=en-71-1-2014-plus-a1-2018")
+    assert "<td>2018</td>" in html and "2014-05-06" in html
 
 
 def test_standard_page_in_chinese_puts_the_chinese_title_first(client, toys):
