@@ -483,6 +483,13 @@ def _date_sentence(label: Any, old: Any, new: Any) -> str:
     return _("%(field)s removed (was %(old)s)") % values
 
 
+def _at_precision(value: Any, precision: Any) -> Any:
+    """An ISO date string cut to its year or month when that is all that was known."""
+    if isinstance(value, str) and precision in (DatePrecision.YEAR, DatePrecision.MONTH):
+        return value[: 4 if precision == DatePrecision.YEAR else 7]
+    return value
+
+
 def _listed(values: Any) -> list[str]:
     return [str(v) for v in values] if isinstance(values, list) else []
 
@@ -533,6 +540,14 @@ def _record_sentences(change: Change, fields: Mapping[str, list]) -> list[str]:
             )
         elif name == "status_label":
             sentences.append(_date_sentence(_("Status at the source"), old, new))
+        elif name == "issued_date" and isinstance(fields.get("issued_precision"), list):
+            # "2018" became "2018-06-20": each date as precisely as it was known then.
+            before, after = (list(fields["issued_precision"]) + [None, None])[:2]
+            sentences.append(
+                _date_sentence(
+                    DATE_FIELD_LABELS[name], _at_precision(old, before), _at_precision(new, after)
+                )
+            )
         elif name in DATE_FIELD_LABELS:
             sentences.append(_date_sentence(DATE_FIELD_LABELS[name], old, new))
         elif name == "issued_precision":

@@ -385,6 +385,19 @@ def test_changes_query_count_is_fixed(client, sectors, django_assert_max_num_que
     assert len(feed.findall(f"{ATOM}entry")) == 50
 
 
+def test_an_issue_year_made_exact_is_told_at_each_precision(catalogue):
+    standard = catalogue["gb_upcoming"]
+    standard.issued_date, standard.issued_precision = datetime.date(2024, 1, 1), "year"
+    standard.save()
+    standard.issued_date, standard.issued_precision = datetime.date(2024, 6, 20), "day"
+    changes.save_record(standard, via=ChangeVia.IMPORT)
+    (entry,) = timeline.latest_changes()
+    assert entry.sentences == [
+        "Issue date moved from 2024 to 2024-06-20",
+        "The issue date is now known to the day",
+    ]
+
+
 def test_latest_changes_helper(dated_change):
     (entry,) = timeline.latest_changes()
     assert entry.code == "GB 4706.1-2024"
