@@ -33,9 +33,9 @@ from standards.imports import (
     adopted_name,
     find_adopted,
     read_table,
+    save_adoption,
 )
 from standards.models import (
-    Adoption,
     Body,
     ChangeVia,
     Citation,
@@ -163,11 +163,7 @@ def _link(standard: Standard, replaces: list[Standard], adoption, report, actor)
     for old in new_old:
         Replacement.objects.update_or_create(new=standard, old=old, defaults={"extent": "whole"})
     if new_adoption:
-        Adoption.objects.update_or_create(
-            standard=standard,
-            adopted=new_adoption[0],
-            defaults={"degree": new_adoption[1], "named_as": new_adoption[2]},
-        )
+        save_adoption(standard, new_adoption)
     report.changes += len(
         changes.record_changes(Standard, before, touched, actor=actor, via=ChangeVia.IMPORT)
     )
@@ -334,7 +330,7 @@ def _save_cen_row(record: CenRow, rules, sector_ids, report: ImportReport, actor
     values = dict(record.values)
     values.pop("identifier")
     values["body"] = _eu_body(record.body)
-    values.update(_issued(record.parsed, values["dav"] or values["dor"], standard))
+    values.update(_issued(record.parsed, values["dav"] or values["dor"], standard.issued_date))
     values["title_en_source"] = TranslationSource.OFFICIAL
     if values["title_zh_hans"]:
         values["title_zh_hans_source"] = TranslationSource.CURATOR
@@ -355,13 +351,15 @@ def _save_cen_row(record: CenRow, rules, sector_ids, report: ImportReport, actor
     return _save(standard, m2m, report, actor)
 
 
-def _issued(parsed: Identifier, exact: datetime.date | None, standard: Standard) -> dict:
+def _issued(
+    parsed: Identifier, exact: datetime.date | None = None, recorded: datetime.date | None = None
+) -> dict:
     """The issue date: DAV (or DOR) when the list gives one; otherwise the date already
     recorded; otherwise the year in the reference, which is the year CEN and CENELEC made
     the edition available."""
     if exact:
         return {"issued_date": exact, "issued_precision": DatePrecision.DAY}
-    if standard.issued_date or not parsed.edition_year:
+    if recorded or not parsed.edition_year:
         return {}
     return {
         "issued_date": datetime.date(parsed.edition_year, 1, 1),
@@ -377,11 +375,11 @@ def _find_or_stub(parsed: Identifier, saved: dict, record: CenRow, report, actor
     found = Standard.objects.filter(key=parsed.key).first()
     if found:
         return found
-    stub = Standard(published=True, stage=Stage.SUPERSEDED, body=_eu_body(record.body))
+    stub = Standard(
+        published=True, stage=Stage.SUPERSEDED, body=_eu_body(record.body), **_issued(parsed)
+    )
     stub.set_identifier(str(parsed))
     stub.source_url = record.values["source_url"]
-    for name, value in _issued(parsed, None, stub).items():
-        setattr(stub, name, value)
     report.warnings.append(
         _("%(old)s, superseded by %(id)s, was not in the catalogue: recorded without a title.")
         % {"old": str(parsed), "id": record.values["identifier"]}
@@ -580,10 +578,9 @@ def _cited_standard(parsed: Identifier, record: HarmonisedRow, sector_ids, repor
         stage=Stage.PUBLISHED if is_cited else Stage.SUPERSEDED,
         body=_eu_body(record.eso),
         source_url=record.source_url,
+        **_issued(parsed),
     )
     standard.set_identifier(str(parsed))
-    for name, value in _issued(parsed, None, standard).items():
-        setattr(standard, name, value)
     if is_cited and record.title:
         standard.title_en = record.title
         standard.title_en_source = TranslationSource.OFFICIAL

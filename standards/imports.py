@@ -1105,6 +1105,14 @@ def adopted_name(parsed: Identifier, found: Standard) -> str:
     return "" if found.key == parsed.key else str(parsed)
 
 
+def save_adoption(standard: Standard, adoption: tuple[Standard, str, str]) -> None:
+    """Create or update the link: (adopted record, degree, the source's name for it)."""
+    adopted, degree, named_as = adoption
+    Adoption.objects.update_or_create(
+        standard=standard, adopted=adopted, defaults={"degree": degree, "named_as": named_as}
+    )
+
+
 def _link_samr_record(standard: Standard, record, report: ImportReport, actor) -> None:
     """Replacement and adoption links; each new link goes through the change path."""
     wanted_old = []
@@ -1155,11 +1163,7 @@ def _link_samr_record(standard: Standard, record, report: ImportReport, actor) -
         old.stage, old.withdrawn_date = Stage.SUPERSEDED, day
         old.save(update_fields=["stage", "withdrawn_date", "updated_at"])  # with its history
     if adoption:
-        Adoption.objects.update_or_create(
-            standard=standard,
-            adopted=adoption[0],
-            defaults={"degree": adoption[1], "named_as": adoption[2]},
-        )
+        save_adoption(standard, adoption)
     report.changes += len(
         changes.record_changes(Standard, before, touched, actor=actor, via=ChangeVia.IMPORT)
     )
