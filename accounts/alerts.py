@@ -127,7 +127,7 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
         return _settings_page(request, form=form, status=400)
     form.save()
     messages.success(request, _("Your alert settings are saved."))
-    return redirect("alert_settings")
+    return redirect("accounts:alert_settings")
 
 
 @login_required
@@ -149,7 +149,7 @@ def saved_search_add(request: HttpRequest) -> HttpResponse:
         query=search_form.cleaned_data["query"],
     )
     messages.success(request, _("The search is saved: its new results will be in your alerts."))
-    return redirect("alert_settings")
+    return redirect("accounts:alert_settings")
 
 
 @login_required
@@ -158,7 +158,7 @@ def saved_search_delete(request: HttpRequest, pk: int) -> HttpResponse:
     saved = get_object_or_404(SavedSearch, pk=pk, subscription__user=request.user)
     saved.delete()
     messages.success(request, _("The saved search is removed."))
-    return redirect("alert_settings")
+    return redirect("accounts:alert_settings")
 
 
 @login_required

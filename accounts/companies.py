@@ -124,7 +124,7 @@ def invite(*, company: Company, email: str, invited_by: User, request: HttpReque
     )
     with translation.override(invited_by.language):
         url = request.build_absolute_uri(
-            reverse("invitation_accept", args=[invitation_token(invitation)])
+            reverse("accounts:invitation_accept", args=[invitation_token(invitation)])
         )
     send_account_email(
         template="invitation",
@@ -204,7 +204,7 @@ def companies_deleted_with(user: User) -> list[Company]:
 def _watchlists_url(company: Company) -> str | None:
     # Watchlists live in another module; link to them only once their URLs exist.
     try:
-        return reverse("watchlist_list", args=[company.slug])
+        return reverse("accounts:watchlist_list", args=[company.slug])
     except NoReverseMatch:
         return None
 
@@ -233,7 +233,7 @@ def company_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         company = create_company(name=form.cleaned_data["name"], owner=request.user)
         messages.success(request, _("%(company)s is created.") % {"company": company.name})
-        return redirect("company_detail", slug=company.slug)
+        return redirect("accounts:company_detail", slug=company.slug)
     return render(request, "accounts/company_form.html", {"form": form})
 
 
@@ -280,7 +280,7 @@ def company_invite(request: HttpRequest, slug: str) -> HttpResponse:
         email = form.cleaned_data["email"]
         invite(company=company, email=email, invited_by=request.user, request=request)
         messages.success(request, _("An invitation is on its way to %(email)s.") % {"email": email})
-        return redirect("company_members", slug=company.slug)
+        return redirect("accounts:company_members", slug=company.slug)
     return render(request, "accounts/company_invite.html", {"company": company, "form": form})
 
 
@@ -295,7 +295,7 @@ def invitation_cancel(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     messages.success(
         request, _("The invitation to %(email)s is withdrawn.") % {"email": invitation.email}
     )
-    return redirect("company_members", slug=slug)
+    return redirect("accounts:company_members", slug=slug)
 
 
 @login_required
@@ -315,7 +315,7 @@ def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         _("%(email)s is no longer a member of %(company)s.")
         % {"email": target.user.email, "company": membership.company.name},
     )
-    return redirect("company_members", slug=slug)
+    return redirect("accounts:company_members", slug=slug)
 
 
 @login_required
@@ -333,7 +333,7 @@ def ownership_transfer(request: HttpRequest, slug: str, pk: int) -> HttpResponse
         _("%(email)s is now the owner of %(company)s; you are a member.")
         % {"email": target.user.email, "company": membership.company.name},
     )
-    return redirect("company_members", slug=slug)
+    return redirect("accounts:company_members", slug=slug)
 
 
 @login_required
@@ -353,13 +353,13 @@ def company_leave(request: HttpRequest, slug: str) -> HttpResponse:
                 )
                 % {"company": company.name},
             )
-            return redirect("company_members", slug=slug)
+            return redirect("accounts:company_members", slug=slug)
         if deleted:
             text = _("You left %(company)s; as its last member, the company is deleted.")
         else:
             text = _("You left %(company)s.")
         messages.success(request, text % {"company": company.name})
-        return redirect("my_companies")
+        return redirect("accounts:my_companies")
     ctx = {
         "company": company,
         "membership": membership,
@@ -385,7 +385,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "accounts/invitation_closed.html", ctx, status=410)
     if not request.user.is_authenticated:
         if request.method == "POST":
-            return redirect(f"{reverse('login')}?next={request.path}")
+            return redirect(f"{reverse('accounts:login')}?next={request.path}")
         return render(request, "accounts/invitation_accept.html", ctx)
     member = invitation.company.memberships.filter(user=request.user).first()
     if request.method == "POST":
@@ -394,6 +394,6 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         messages.success(
             request, _("Welcome to %(company)s.") % {"company": invitation.company.name}
         )
-        return redirect("company_detail", slug=invitation.company.slug)
+        return redirect("accounts:company_detail", slug=invitation.company.slug)
     ctx["already_member"] = member is not None
     return render(request, "accounts/invitation_accept.html", ctx)

@@ -378,8 +378,8 @@ class Renderer:
         """What every digest in the active `language` shares."""
         if language not in self._links:
             self._links[language] = {
-                "settings_url": absolute(reverse("alert_settings")),
-                "changes_url": absolute(reverse("changes")),
+                "settings_url": absolute(reverse("accounts:alert_settings")),
+                "changes_url": absolute(reverse("standards:changes")),
                 "watchlist": translation.gettext("your watchlists"),
             }
         return self._links[language]
@@ -402,7 +402,7 @@ class Renderer:
                 for fragments in self._fragments(language, shown)
             ]
             unsubscribe_url = absolute(
-                reverse("unsubscribe", args=[unsubscribe_token(subscription.user_id)])
+                reverse("accounts:unsubscribe", args=[unsubscribe_token(subscription.user_id)])
             )
             ctx = {
                 "user": subscription.user,

@@ -73,7 +73,7 @@ def awaits_verification(user: User) -> bool:
 def send_verification_email(*, request: HttpRequest, user: User, invitation: str = "") -> None:
     with translation.override(user.language):
         url = request.build_absolute_uri(
-            reverse("verify_email", args=[verification_token(user, invitation=invitation)])
+            reverse("accounts:verify_email", args=[verification_token(user, invitation=invitation)])
         )
     send_account_email(
         template="verify_email",
@@ -133,8 +133,8 @@ def signup(request: HttpRequest) -> HttpResponse:
     invitation = _open_invitation(token)
     if request.user.is_authenticated:
         if invitation is not None:
-            return redirect("invitation_accept", token=token)
-        return redirect("my_companies")
+            return redirect("accounts:invitation_accept", token=token)
+        return redirect("accounts:my_companies")
 
     form = SignupForm(
         request.POST or None,
@@ -158,7 +158,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             login(request, user, backend=MODEL_BACKEND)
             return _welcome(request, user, invitation_token=token)
         send_verification_email(request=request, user=user, invitation=token if invitation else "")
-        return redirect("verification_sent")
+        return redirect("accounts:verification_sent")
 
     ctx = {"form": form, "invitation": invitation, "token": token if invitation else ""}
     ctx["invalid_invitation"] = bool(token) and invitation is None
@@ -184,11 +184,11 @@ def _welcome(request: HttpRequest, user: User, *, invitation_token: str) -> Http
                     request, _("Welcome to %(company)s.") % {"company": invitation.company.name}
                 )
                 return _redirect_in_language(
-                    user.language, "company_detail", invitation.company.slug
+                    user.language, "accounts:company_detail", invitation.company.slug
                 )
             messages.warning(request, _("The invitation was already used or has expired."))
         messages.success(request, _("Your address is verified. Welcome to CESIP."))
-    return _redirect_in_language(user.language, "my_companies")
+    return _redirect_in_language(user.language, "accounts:my_companies")
 
 
 @require_safe
@@ -226,7 +226,7 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
         # The same answer whether or not such an account waits: nothing is revealed.
         if user is not None and awaits_verification(user):
             send_verification_email(request=request, user=user)
-        return redirect("verification_sent")
+        return redirect("accounts:verification_sent")
     return render(request, "accounts/resend_verification.html", {"form": form})
 
 
@@ -244,7 +244,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         # The next page is in the chosen language: so is the confirmation.
         with translation.override(user.language):
             messages.success(request, _("Your profile is saved."))
-        return _redirect_in_language(user.language, "profile")
+        return _redirect_in_language(user.language, "accounts:profile")
     return render(request, "accounts/profile.html", {"form": form})
 
 

@@ -349,8 +349,7 @@ class WatchState:
 
     @property
     def record_url(self) -> str:
-        name = "standard_detail" if isinstance(self.record, Standard) else "regulation_detail"
-        return reverse(name, args=[self.record.slug])
+        return self.record.get_absolute_url()
 
 
 def _watch_context(request: HttpRequest) -> WatchContext:
@@ -425,7 +424,7 @@ def watchlist_list(request: HttpRequest, slug: str) -> HttpResponse:
         watchlist.ical_token = new_ical_token()
         watchlist.save()
         messages.success(request, _("Watchlist created."))
-        return redirect("watchlist_detail", slug=company.slug, pk=watchlist.pk)
+        return redirect("accounts:watchlist_detail", slug=company.slug, pk=watchlist.pk)
     watchlists = company.watchlists.annotate(item_count=Count("items")).order_by("name")
     ctx = {"company": company, "membership": membership, "watchlists": watchlists, "form": form}
     return render(request, "accounts/watchlists/watchlist_list.html", ctx)
@@ -443,7 +442,7 @@ def watchlist_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     change_count = attach_changes(rows, since)
     if request.method == "GET":
         record_visit(watchlist, request.user, now)
-    ical_path = reverse("watchlist_ical", kwargs={"token": watchlist.ical_token})
+    ical_path = reverse("accounts:watchlist_ical", kwargs={"token": watchlist.ical_token})
     ical_url = settings.SITE_URL.rstrip("/") + ical_path
     ctx = {
         "company": membership.company,
@@ -469,7 +468,7 @@ def watchlist_rename(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Watchlist renamed."))
-        return redirect("watchlist_detail", slug=slug, pk=watchlist.pk)
+        return redirect("accounts:watchlist_detail", slug=slug, pk=watchlist.pk)
     ctx = {"company": membership.company, "watchlist": watchlist, "form": form}
     return render(request, "accounts/watchlists/watchlist_rename.html", ctx)
 
@@ -484,7 +483,7 @@ def watchlist_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if request.method == "POST":
         watchlist.delete()
         messages.success(request, _("Watchlist deleted."))
-        return redirect("watchlist_list", slug=slug)
+        return redirect("accounts:watchlist_list", slug=slug)
     ctx = {
         "company": membership.company,
         "watchlist": watchlist,
@@ -501,7 +500,7 @@ def watchlist_token_reset(request: HttpRequest, slug: str, pk: int) -> HttpRespo
     watchlist.ical_token = new_ical_token()
     watchlist.save(update_fields=["ical_token"])
     messages.success(request, _("The calendar link was replaced; the old link no longer works."))
-    return redirect("watchlist_detail", slug=slug, pk=watchlist.pk)
+    return redirect("accounts:watchlist_detail", slug=slug, pk=watchlist.pk)
 
 
 # ----------------------------------------------------------------------------------------
@@ -546,7 +545,7 @@ def watch_add(request: HttpRequest) -> HttpResponse:
     if not request.htmx:
         message = _("Added to “%(watchlist)s”.") if created else _("Already on “%(watchlist)s”.")
         messages.success(request, message % {"watchlist": watchlist.name})
-    fallback = reverse("watchlist_detail", args=[watchlist.company.slug, watchlist.pk])
+    fallback = reverse("accounts:watchlist_detail", args=[watchlist.company.slug, watchlist.pk])
     return _watch_response(request, record, fallback)
 
 
@@ -569,7 +568,7 @@ def watch_remove(request: HttpRequest) -> HttpResponse:
         messages.success(
             request, _("Removed from “%(watchlist)s”.") % {"watchlist": watchlist.name}
         )
-    fallback = reverse("watchlist_detail", args=[watchlist.company.slug, watchlist.pk])
+    fallback = reverse("accounts:watchlist_detail", args=[watchlist.company.slug, watchlist.pk])
     return _watch_response(request, record, fallback)
 
 
@@ -582,7 +581,7 @@ def watch_note(request: HttpRequest, slug: str, pk: int, item_pk: int) -> HttpRe
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Note saved."))
-        return redirect("watchlist_detail", slug=slug, pk=watchlist.pk)
+        return redirect("accounts:watchlist_detail", slug=slug, pk=watchlist.pk)
     ctx = {"company": membership.company, "watchlist": watchlist, "item": item, "form": form}
     return render(request, "accounts/watchlists/watch_note.html", ctx)
 

@@ -29,9 +29,6 @@ class StandardSitemap(CesipSitemap):
     def items(self):
         return Standard.objects.filter(published=True).only("slug", "updated_at").order_by("pk")
 
-    def location(self, item):
-        return reverse("standard_detail", args=[item.slug])
-
     def lastmod(self, item):
         return item.updated_at
 
@@ -41,9 +38,6 @@ class RegulationSitemap(CesipSitemap):
 
     def items(self):
         return TechnicalRegulation.objects.filter(published=True).only("slug", "updated_at")
-
-    def location(self, item):
-        return reverse("regulation_detail", args=[item.slug])
 
     def lastmod(self, item):
         return item.updated_at
@@ -55,15 +49,19 @@ class SectorSitemap(CesipSitemap):
     def items(self):
         return Sector.objects.all()
 
-    def location(self, item):
-        return reverse("sector_detail", args=[item.slug])
-
 
 class PageSitemap(CesipSitemap):
     changefreq = "daily"
 
     def items(self):
-        return ["home", "search", "product_finder", "calendar", "changes", "glossary"]
+        return [
+            "home",
+            "standards:search",
+            "standards:product_finder",
+            "standards:calendar",
+            "standards:changes",
+            "standards:glossary",
+        ]
 
     def location(self, item):
         return reverse(item)

@@ -33,12 +33,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("", include("standards.urls")),
-    path("", include("standards.timeline_urls")),
-    path("", include("sectors.urls")),
-    path("accounts/", include("accounts.urls")),
-    path("company/", include("accounts.urls_companies")),
-    path("company/", include("accounts.urls_watchlists")),
-    path("account/alerts/", include("accounts.urls_alerts")),
+    path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=True,
 )

@@ -55,6 +55,7 @@ def _sectors_with_both_names() -> list[dict]:
     return [
         {
             "slug": sector.slug,
+            "get_absolute_url": sector.get_absolute_url(),
             "name": sector.name_zh_hans if chinese else sector.name_en,
             "other_name": sector.name_en if chinese else sector.name_zh_hans,
             "other_language": "en" if chinese else "zh-hans",

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -501,6 +502,9 @@ class Standard(CuratedRecord):
     def __str__(self) -> str:
         return self.identifier
 
+    def get_absolute_url(self) -> str:
+        return reverse("standards:standard_detail", args=[self.slug])
+
     def set_identifier(self, text: str) -> None:
         """Parse `text` and set the identifier with everything derived from it.
 
@@ -793,6 +797,9 @@ class TechnicalRegulation(CuratedRecord):
 
     def __str__(self) -> str:
         return f"{self.reference} ({self.short_name})" if self.short_name else self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse("standards:regulation_detail", args=[self.slug])
 
     def chinese_title_text(self) -> str:
         return " ".join(filter(None, [self.short_name_zh_hans, self.title_zh_hans]))

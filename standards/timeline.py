@@ -22,7 +22,6 @@ from typing import Any
 
 import icalendar
 from django.db.models import Q, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext_lazy, ngettext
@@ -240,8 +239,7 @@ class RecordLink:
 
     @property
     def url(self) -> str:
-        name = "standard_detail" if self.is_standard else "regulation_detail"
-        return reverse(name, args=[self.record.slug])
+        return self.record.get_absolute_url()
 
 
 @dataclasses.dataclass
@@ -658,7 +656,7 @@ class ChangeEntry(RecordLink):
 
     @property
     def regulation_url(self) -> str:
-        return reverse("regulation_detail", args=[self.regulation.slug]) if self.regulation else ""
+        return self.regulation.get_absolute_url() if self.regulation else ""
 
     @property
     def headline(self) -> str:

@@ -281,7 +281,7 @@ def test_password_reset_for_unknown_address_sends_nothing_and_says_the_same(clie
 def test_profile_needs_log_in(client):
     response = client.get("/en/accounts/profile/")
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("accounts:login"))
 
 
 def test_profile_saves_name_time_zone_and_switches_language(client):

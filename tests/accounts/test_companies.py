@@ -100,7 +100,7 @@ def test_every_company_url_sends_an_anonymous_visitor_to_log_in(client, acme, al
     for method, path in urls:
         response = getattr(client, method)(path)
         assert response.status_code == 302, (method, path)
-        assert response["Location"].startswith(reverse("login") + "?next="), (method, path)
+        assert response["Location"].startswith(reverse("accounts:login") + "?next="), (method, path)
     assert acme.memberships.count() == 2
 
 
@@ -202,7 +202,7 @@ def test_company_page_shows_members_roles_invitations_and_watchlists(client, acm
     assert "Owner" in html and "Member" in html
     assert "pending@acme.example" in html
     assert "expired@acme.example" not in html
-    assert f'href="{reverse("watchlist_list", args=["acme-appliances"])}"' in html
+    assert f'href="{reverse("accounts:watchlist_list", args=["acme-appliances"])}"' in html
     # A plain member sees no owner buttons.
     assert "/remove/" not in html and "/invite/" not in html
 
@@ -376,7 +376,7 @@ def test_anonymous_invitee_is_offered_sign_up_or_log_in(client, acme, alice):
     # Company data stays behind log-in: no member list on this page.
     assert "bob@acme.example" not in html
     response = client.post(f"/en/company/join/{token}/")
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("accounts:login"))
 
 
 def test_invitee_signs_up_through_the_link_and_joins(client, acme, alice, mailoutbox):

@@ -191,7 +191,7 @@ def test_one_click_unsubscribe_headers(outbox, changes, li):
     send()
     message = message_for(outbox, "li@acme.example")
     token = digests.unsubscribe_token(li.user_id)
-    url = "http://127.0.0.1:8000" + reverse("unsubscribe", args=[token]).replace(
+    url = "http://127.0.0.1:8000" + reverse("accounts:unsubscribe", args=[token]).replace(
         "/en/", "/zh-hans/"
     )
     assert message.extra_headers["List-Unsubscribe"] == f"<{url}>"
@@ -336,7 +336,7 @@ def test_abandoned_after_five_attempts(outbox, changes, settings):
 
 
 def test_unsubscribe_by_get_then_post(client, li):
-    url = reverse("unsubscribe", args=[digests.unsubscribe_token(li.user_id)])
+    url = reverse("accounts:unsubscribe", args=[digests.unsubscribe_token(li.user_id)])
     response = client.get(url)
     assert response.status_code == 200
     assert b'<form method="post">' in response.content
@@ -362,9 +362,9 @@ def test_one_click_unsubscribe_post_needs_no_csrf_token(li, outbox, changes):
 
 def test_unsubscribe_rejects_a_forged_token(client, li):
     forged = digests.unsubscribe_token(li.user_id)[:-2] + "xx"
-    assert client.post(reverse("unsubscribe", args=[forged])).status_code == 400
+    assert client.post(reverse("accounts:unsubscribe", args=[forged])).status_code == 400
     other_salt = __import__("django.core.signing").core.signing.dumps(li.user_id)
-    assert client.post(reverse("unsubscribe", args=[other_salt])).status_code == 400
+    assert client.post(reverse("accounts:unsubscribe", args=[other_salt])).status_code == 400
     li.refresh_from_db()
     assert li.active
 
@@ -373,7 +373,7 @@ def test_unsubscribe_rejects_a_forged_token(client, li):
 
 
 def test_alert_settings_need_log_in(client):
-    response = client.get(reverse("alert_settings"))
+    response = client.get(reverse("accounts:alert_settings"))
     assert response.status_code == 302
     assert "/login/" in response["Location"]
 
@@ -381,10 +381,10 @@ def test_alert_settings_need_log_in(client):
 def test_member_chooses_sectors_markets_frequency_and_language(client, acme, sectors):
     user = make_user("new@acme.example")
     client.force_login(user)
-    assert client.get(reverse("alert_settings")).status_code == 200
+    assert client.get(reverse("accounts:alert_settings")).status_code == 200
     toys = Sector.objects.get(slug="toys")
     response = client.post(
-        reverse("alert_settings"),
+        reverse("accounts:alert_settings"),
         {
             "active": "on",
             "frequency": "weekly",
@@ -404,7 +404,7 @@ def test_member_chooses_sectors_markets_frequency_and_language(client, acme, sec
 def test_settings_page_in_chinese(client, li):
     client.force_login(li.user)
     with translation.override("zh-hans"):
-        url = reverse("alert_settings")
+        url = reverse("accounts:alert_settings")
     response = client.get(url)
     assert response.status_code == 200
     assert 'lang="zh-hans"' in response.content.decode()
@@ -414,33 +414,38 @@ def test_settings_page_in_chinese(client, li):
 def test_save_a_search_from_its_url(client, li, sectors):
     client.force_login(li.user)
     response = client.post(
-        reverse("saved_search_add"),
+        reverse("accounts:saved_search_add"),
         {"query": "https://cesip.example/en/search/?q=toys&sector=toys&page=3&sort=newest"},
     )
     assert response.status_code == 302
     saved = SavedSearch.objects.get(subscription=li)
     assert saved.query == "q=toys&sector=toys"
     assert saved.name == "toys"
-    response = client.get(reverse("alert_settings"))
+    response = client.get(reverse("accounts:alert_settings"))
     assert "toys" in response.content.decode()
 
 
 def test_save_a_search_from_a_query_string_and_the_search_page_link(client, li):
     client.force_login(li.user)
-    response = client.get(reverse("saved_search_add") + "?query=jurisdiction%3DCN")
+    response = client.get(reverse("accounts:saved_search_add") + "?query=jurisdiction%3DCN")
     assert 'value="jurisdiction=CN"' in response.content.decode()
-    assert client.post(reverse("saved_search_add"), {"query": "jurisdiction=CN"}).status_code == 302
+    assert (
+        client.post(reverse("accounts:saved_search_add"), {"query": "jurisdiction=CN"}).status_code
+        == 302
+    )
     assert SavedSearch.objects.get(subscription=li).query == "jurisdiction=CN"
-    search = client.get(reverse("search") + "?jurisdiction=CN")
-    assert reverse("saved_search_add") in search.content.decode()
+    search = client.get(reverse("standards:search") + "?jurisdiction=CN")
+    assert reverse("accounts:saved_search_add") in search.content.decode()
 
 
 def test_a_bad_search_is_reported(client, li, sectors):
     client.force_login(li.user)
-    response = client.post(reverse("saved_search_add"), {"query": "?sector=no-such-sector"})
+    response = client.post(
+        reverse("accounts:saved_search_add"), {"query": "?sector=no-such-sector"}
+    )
     assert response.status_code == 400
     assert "no-such-sector" in response.content.decode()
-    response = client.post(reverse("saved_search_add"), {"query": "?page=2"})
+    response = client.post(reverse("accounts:saved_search_add"), {"query": "?page=2"})
     assert response.status_code == 400
     assert not SavedSearch.objects.exists()
 
@@ -448,9 +453,9 @@ def test_a_bad_search_is_reported(client, li, sectors):
 def test_a_member_cannot_delete_someone_elses_saved_search(client, li, bob):
     saved = SavedSearch.objects.create(subscription=bob, name="Bob's", query="jurisdiction=EU")
     client.force_login(li.user)
-    assert client.post(reverse("saved_search_delete", args=[saved.pk])).status_code == 404
+    assert client.post(reverse("accounts:saved_search_delete", args=[saved.pk])).status_code == 404
     client.force_login(bob.user)
-    assert client.post(reverse("saved_search_delete", args=[saved.pk])).status_code == 302
+    assert client.post(reverse("accounts:saved_search_delete", args=[saved.pk])).status_code == 302
     assert not SavedSearch.objects.exists()
 
 
@@ -468,7 +473,7 @@ def test_delivery_history_shows_own_rows_newest_first(client, li, bob):
         user=bob.user, frequency="daily", period_start=YESTERDAY, period_end=NOW
     )
     client.force_login(li.user)
-    page = client.get(reverse("delivery_history")).content.decode()
+    page = client.get(reverse("accounts:delivery_history")).content.decode()
     assert page.index("2026-03-03 – ") < page.index("2026-03-02 – ") < page.index("2026-03-01 – ")
     assert "2026-03-09 – " not in page
 

@@ -112,7 +112,7 @@ def watched(toys_list, toy_standard, toy_directive, bob):
 
 
 def url(name: str, watchlist: Watchlist, *extra) -> str:
-    return reverse(name, args=[watchlist.company.slug, watchlist.pk, *extra])
+    return reverse(f"accounts:{name}", args=[watchlist.company.slug, watchlist.pk, *extra])
 
 
 # ----------------------------------------------------------------------------------------
@@ -121,7 +121,9 @@ def url(name: str, watchlist: Watchlist, *extra) -> str:
 
 def test_member_creates_a_watchlist(client, acme, bob):
     client.force_login(bob)
-    response = client.post(reverse("watchlist_list", args=["acme"]), {"name": "  Hair   dryers "})
+    response = client.post(
+        reverse("accounts:watchlist_list", args=["acme"]), {"name": "  Hair   dryers "}
+    )
     watchlist = Watchlist.objects.get(company=acme)
     assert response.status_code == 302
     assert response.url == url("watchlist_detail", watchlist)
@@ -133,7 +135,7 @@ def test_member_creates_a_watchlist(client, acme, bob):
 def test_company_has_several_watchlists_listed_with_their_counts(client, watched, acme, bob):
     make_watchlist(acme, "Hair dryers")
     client.force_login(bob)
-    response = client.get(reverse("watchlist_list", args=["acme"]))
+    response = client.get(reverse("accounts:watchlist_list", args=["acme"]))
     html = response.content.decode()
     assert "Hair dryers" in html and "Toys" in html
     assert "2 records" in html
@@ -142,7 +144,7 @@ def test_company_has_several_watchlists_listed_with_their_counts(client, watched
 
 def test_watchlist_names_are_unique_within_the_company(client, toys_list, alice, globex):
     client.force_login(alice)
-    response = client.post(reverse("watchlist_list", args=["acme"]), {"name": "toys"})
+    response = client.post(reverse("accounts:watchlist_list", args=["acme"]), {"name": "toys"})
     assert response.status_code == 200
     assert "already has a watchlist with this name" in response.content.decode()
     assert Watchlist.objects.filter(company=toys_list.company).count() == 1
@@ -161,7 +163,7 @@ def test_owner_deletes_a_watchlist(client, watched, alice):
     client.force_login(alice)
     assert client.get(url("watchlist_delete", watched)).status_code == 200
     response = client.post(url("watchlist_delete", watched))
-    assert response.url == reverse("watchlist_list", args=["acme"])
+    assert response.url == reverse("accounts:watchlist_list", args=["acme"])
     assert not Watchlist.objects.filter(pk=watched.pk).exists()
     assert not WatchItem.objects.exists()
 
@@ -182,9 +184,9 @@ def test_watch_add_records_who_and_when_and_returns_to_a_safe_next(
     client, toys_list, toy_standard, bob
 ):
     client.force_login(bob)
-    page = reverse("standard_detail", args=[toy_standard.slug])
+    page = toy_standard.get_absolute_url()
     response = client.post(
-        reverse("watch_add"),
+        reverse("accounts:watch_add"),
         {"watchlist": toys_list.pk, "standard": toy_standard.pk, "next": page},
     )
     assert response.status_code == 302 and response.url == page
@@ -193,14 +195,16 @@ def test_watch_add_records_who_and_when_and_returns_to_a_safe_next(
     assert item.added_by == bob
     assert timezone.now() - item.added_at < datetime.timedelta(minutes=1)
     # Twice is harmless.
-    client.post(reverse("watch_add"), {"watchlist": toys_list.pk, "standard": toy_standard.pk})
+    client.post(
+        reverse("accounts:watch_add"), {"watchlist": toys_list.pk, "standard": toy_standard.pk}
+    )
     assert WatchItem.objects.filter(watchlist=toys_list).count() == 1
 
 
 def test_watch_add_ignores_a_next_on_another_host(client, toys_list, toy_directive, bob):
     client.force_login(bob)
     response = client.post(
-        reverse("watch_add"),
+        reverse("accounts:watch_add"),
         {
             "watchlist": toys_list.pk,
             "regulation": toy_directive.pk,
@@ -214,7 +218,7 @@ def test_watch_add_ignores_a_next_on_another_host(client, toys_list, toy_directi
 def test_watch_add_with_htmx_returns_only_the_button(client, toys_list, toy_standard, bob):
     client.force_login(bob)
     response = client.post(
-        reverse("watch_add"),
+        reverse("accounts:watch_add"),
         {"watchlist": toys_list.pk, "standard": toy_standard.pk, "next": "/en/search/?q=toy"},
         headers={"HX-Request": "true"},
     )
@@ -230,17 +234,19 @@ def test_watch_add_needs_exactly_one_published_record(client, toys_list, toy_sta
     client.force_login(bob)
     hidden = make_standard("GB 1-2020", published=False)
     both = {"watchlist": toys_list.pk, "standard": toy_standard.pk, "regulation": 1}
-    assert client.post(reverse("watch_add"), both).status_code == 404
-    assert client.post(reverse("watch_add"), {"watchlist": toys_list.pk}).status_code == 404
+    assert client.post(reverse("accounts:watch_add"), both).status_code == 404
+    assert (
+        client.post(reverse("accounts:watch_add"), {"watchlist": toys_list.pk}).status_code == 404
+    )
     draft = {"watchlist": toys_list.pk, "standard": hidden.pk}
-    assert client.post(reverse("watch_add"), draft).status_code == 404
+    assert client.post(reverse("accounts:watch_add"), draft).status_code == 404
     assert not WatchItem.objects.exists()
 
 
 def test_member_cannot_add_to_another_companys_watchlist(client, globex_list, toy_standard, bob):
     client.force_login(bob)
     response = client.post(
-        reverse("watch_add"), {"watchlist": globex_list.pk, "standard": toy_standard.pk}
+        reverse("accounts:watch_add"), {"watchlist": globex_list.pk, "standard": toy_standard.pk}
     )
     assert response.status_code == 404
     assert not WatchItem.objects.exists()
@@ -249,7 +255,7 @@ def test_member_cannot_add_to_another_companys_watchlist(client, globex_list, to
 def test_watch_remove(client, watched, toy_standard, alice):
     client.force_login(alice)
     response = client.post(
-        reverse("watch_remove"), {"watchlist": watched.pk, "standard": toy_standard.pk}
+        reverse("accounts:watch_remove"), {"watchlist": watched.pk, "standard": toy_standard.pk}
     )
     assert response.status_code == 302
     assert list(watched.items.values_list("regulation__reference", flat=True)) == [
@@ -263,7 +269,7 @@ def test_member_cannot_remove_from_another_companys_watchlist(
     watch(globex_list, toy_standard)
     client.force_login(bob)
     response = client.post(
-        reverse("watch_remove"), {"watchlist": globex_list.pk, "standard": toy_standard.pk}
+        reverse("accounts:watch_remove"), {"watchlist": globex_list.pk, "standard": toy_standard.pk}
     )
     assert response.status_code == 404
     assert globex_list.items.count() == 1
@@ -285,7 +291,7 @@ def test_note_of_another_companys_item_is_not_found(
     item = watched.items.get(standard__isnull=False)
     client.force_login(carol)
     # Carol's own company in the URL, Acme's item: still 404.
-    own_list_url = reverse("watch_note", args=["globex", globex_list.pk, item.pk])
+    own_list_url = reverse("accounts:watch_note", args=["globex", globex_list.pk, item.pk])
     assert client.post(own_list_url, {"note": "x"}).status_code == 404
     item.refresh_from_db()
     assert item.note.startswith("Check")
@@ -298,20 +304,20 @@ def test_note_of_another_companys_item_is_not_found(
 def _company_urls(watchlist: Watchlist, item: WatchItem) -> list[tuple[str, str, dict]]:
     slug, pk = watchlist.company.slug, watchlist.pk
     return [
-        ("get", reverse("watchlist_list", args=[slug]), {}),
-        ("post", reverse("watchlist_list", args=[slug]), {"name": "Mine now"}),
-        ("get", reverse("watchlist_detail", args=[slug, pk]), {}),
-        ("get", reverse("watchlist_rename", args=[slug, pk]), {}),
-        ("post", reverse("watchlist_rename", args=[slug, pk]), {"name": "Renamed"}),
-        ("get", reverse("watchlist_delete", args=[slug, pk]), {}),
-        ("post", reverse("watchlist_delete", args=[slug, pk]), {}),
-        ("get", reverse("watchlist_export", args=[slug, pk]) + "?format=csv", {}),
-        ("get", reverse("watchlist_export", args=[slug, pk]) + "?format=xlsx", {}),
-        ("post", reverse("watchlist_token_reset", args=[slug, pk]), {}),
-        ("get", reverse("watch_note", args=[slug, pk, item.pk]), {}),
-        ("post", reverse("watch_note", args=[slug, pk, item.pk]), {"note": "x"}),
-        ("post", reverse("watch_add"), {"watchlist": pk, "standard": item.standard_id}),
-        ("post", reverse("watch_remove"), {"watchlist": pk, "standard": item.standard_id}),
+        ("get", reverse("accounts:watchlist_list", args=[slug]), {}),
+        ("post", reverse("accounts:watchlist_list", args=[slug]), {"name": "Mine now"}),
+        ("get", reverse("accounts:watchlist_detail", args=[slug, pk]), {}),
+        ("get", reverse("accounts:watchlist_rename", args=[slug, pk]), {}),
+        ("post", reverse("accounts:watchlist_rename", args=[slug, pk]), {"name": "Renamed"}),
+        ("get", reverse("accounts:watchlist_delete", args=[slug, pk]), {}),
+        ("post", reverse("accounts:watchlist_delete", args=[slug, pk]), {}),
+        ("get", reverse("accounts:watchlist_export", args=[slug, pk]) + "?format=csv", {}),
+        ("get", reverse("accounts:watchlist_export", args=[slug, pk]) + "?format=xlsx", {}),
+        ("post", reverse("accounts:watchlist_token_reset", args=[slug, pk]), {}),
+        ("get", reverse("accounts:watch_note", args=[slug, pk, item.pk]), {}),
+        ("post", reverse("accounts:watch_note", args=[slug, pk, item.pk]), {"note": "x"}),
+        ("post", reverse("accounts:watch_add"), {"watchlist": pk, "standard": item.standard_id}),
+        ("post", reverse("accounts:watch_remove"), {"watchlist": pk, "standard": item.standard_id}),
     ]
 
 
@@ -336,7 +342,7 @@ def test_every_watchlist_url_is_a_404_for_another_company(client, watched, globe
 def test_every_watchlist_url_asks_an_anonymous_visitor_to_log_in(client, watched, globex_list):
     token = watched.ical_token
     item = watched.items.get(standard__isnull=False)
-    login = reverse("login")
+    login = reverse("accounts:login")
     for method, address, data in _company_urls(watched, item):
         response = getattr(client, method)(address, data)
         assert response.status_code == 302, (method, address)
@@ -346,11 +352,11 @@ def test_every_watchlist_url_asks_an_anonymous_visitor_to_log_in(client, watched
 
 def test_anonymous_htmx_watch_is_sent_to_the_log_in_page(client, toys_list, toy_standard):
     response = client.post(
-        reverse("watch_add"),
+        reverse("accounts:watch_add"),
         {"watchlist": toys_list.pk, "standard": toy_standard.pk, "next": "/en/search/"},
         headers={"HX-Request": "true"},
     )
-    assert response["HX-Redirect"].startswith(reverse("login"))
+    assert response["HX-Redirect"].startswith(reverse("accounts:login"))
     assert not WatchItem.objects.exists()
 
 
@@ -358,8 +364,11 @@ def test_company_urls_with_another_companys_watchlist_pk_are_404(client, watched
     """Bob is a member of Acme; Globex's list under Acme's slug is still not his."""
     client.force_login(bob)
     for name in ("watchlist_detail", "watchlist_rename", "watchlist_delete", "watchlist_export"):
-        assert client.get(reverse(name, args=["acme", globex_list.pk])).status_code == 404
-    reset = reverse("watchlist_token_reset", args=["acme", globex_list.pk])
+        assert (
+            client.get(reverse(f"accounts:{name}", args=["acme", globex_list.pk])).status_code
+            == 404
+        )
+    reset = reverse("accounts:watchlist_token_reset", args=["acme", globex_list.pk])
     assert client.post(reset).status_code == 404
 
 
@@ -468,7 +477,9 @@ def test_watchlist_page_queries_do_not_grow_with_items(
 
 def test_watchlist_page_in_chinese(client, watched, alice):
     client.force_login(alice)
-    address = reverse("watchlist_detail", args=["acme", watched.pk]).replace("/en/", "/zh-hans/")
+    address = reverse("accounts:watchlist_detail", args=["acme", watched.pk]).replace(
+        "/en/", "/zh-hans/"
+    )
     html = client.get(address).content.decode()
     assert '<html lang="zh-hans">' in html
     assert "玩具安全 第1部分：基本规范" in html
@@ -480,10 +491,10 @@ def test_watchlist_page_in_chinese(client, watched, alice):
 
 
 def test_anonymous_visitor_sees_log_in_to_watch(client, toy_standard, toy_directive):
-    html = client.get(reverse("standard_detail", args=[toy_standard.slug])).content.decode()
+    html = client.get(toy_standard.get_absolute_url()).content.decode()
     assert "Log in to watch" in html
-    assert f"{reverse('login')}?next=" in html
-    html = client.get(reverse("regulation_detail", args=[toy_directive.slug])).content.decode()
+    assert f"{reverse('accounts:login')}?next=" in html
+    html = client.get(toy_directive.get_absolute_url()).content.decode()
     assert "Log in to watch" in html
 
 
@@ -491,9 +502,9 @@ def test_member_sees_a_watch_form_without_a_select_for_one_list(
     client, toys_list, toy_standard, bob
 ):
     client.force_login(bob)
-    html = client.get(reverse("standard_detail", args=[toy_standard.slug])).content.decode()
-    assert f'action="{reverse("watch_add")}"' in html
-    assert f'hx-post="{reverse("watch_add")}"' in html
+    html = client.get(toy_standard.get_absolute_url()).content.decode()
+    assert f'action="{reverse("accounts:watch_add")}"' in html
+    assert f'hx-post="{reverse("accounts:watch_add")}"' in html
     assert f'name="watchlist" value="{toys_list.pk}"' in html
     assert "<select" not in html.split('class="watch-button')[1].split("</div>")[0]
 
@@ -501,7 +512,7 @@ def test_member_sees_a_watch_form_without_a_select_for_one_list(
 def test_member_chooses_the_list_when_there_are_several(client, toys_list, toy_directive, bob):
     make_watchlist(toys_list.company, "Baby products")
     client.force_login(bob)
-    html = client.get(reverse("regulation_detail", args=[toy_directive.slug])).content.decode()
+    html = client.get(toy_directive.get_absolute_url()).content.decode()
     button = html.split('class="watch-button')[1].split("</div>")[0]
     assert 'name="watchlist"' in button and "<select" in button
     assert "Baby products" in button and "Toys" in button
@@ -510,12 +521,12 @@ def test_member_chooses_the_list_when_there_are_several(client, toys_list, toy_d
 
 def test_watched_record_shows_watching_with_remove(client, watched, toy_standard, bob):
     client.force_login(bob)
-    html = client.get(reverse("standard_detail", args=[toy_standard.slug])).content.decode()
+    html = client.get(toy_standard.get_absolute_url()).content.decode()
     button = html.split('class="watch-button')[1].split("</div>")[0]
     assert "Watching on" in button
     assert url("watchlist_detail", watched) in button
-    assert f'action="{reverse("watch_remove")}"' in button
-    assert f'action="{reverse("watch_add")}"' not in button
+    assert f'action="{reverse("accounts:watch_remove")}"' in button
+    assert f'action="{reverse("accounts:watch_add")}"' not in button
 
 
 def test_outsiders_watchlists_never_appear_in_the_button(
@@ -523,7 +534,7 @@ def test_outsiders_watchlists_never_appear_in_the_button(
 ):
     watch(globex_list, toy_standard)
     client.force_login(bob)
-    html = client.get(reverse("standard_detail", args=[toy_standard.slug])).content.decode()
+    html = client.get(toy_standard.get_absolute_url()).content.decode()
     assert "Secret plans" not in html
     assert "Watching on" not in html
 
@@ -564,7 +575,7 @@ def test_regulations_in_search_results_have_a_watch_button(
     assert f'"regulation": "{toy_directive.pk}"' in group
     assert "<form" not in group  # inside the search form: a link that htmx posts
     response = client.post(
-        reverse("watch_add"),
+        reverse("accounts:watch_add"),
         {"watchlist": other.pk, "regulation": toy_directive.pk, "nested": "1"},
         headers={"HX-Request": "true"},
     )
@@ -645,7 +656,7 @@ def test_export_headers_in_chinese(client, watched, alice):
 
 def test_ical_feed_lists_the_upcoming_dates_without_log_in(client, watched, settings):
     settings.SITE_URL = "https://cesip.example"
-    response = client.get(reverse("watchlist_ical", args=[watched.ical_token]))
+    response = client.get(reverse("accounts:watchlist_ical", args=[watched.ical_token]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
     calendar = icalendar.Calendar.from_ical(response.content)
@@ -660,18 +671,20 @@ def test_ical_feed_lists_the_upcoming_dates_without_log_in(client, watched, sett
 
 
 def test_ical_feed_with_a_wrong_token_is_not_found(client, watched):
-    assert client.get(reverse("watchlist_ical", args=["not-the-token"])).status_code == 404
+    assert client.get(reverse("accounts:watchlist_ical", args=["not-the-token"])).status_code == 404
 
 
 def test_owner_resets_the_token_and_the_old_link_stops_working(client, watched, alice):
-    old = reverse("watchlist_ical", args=[watched.ical_token])
+    old = reverse("accounts:watchlist_ical", args=[watched.ical_token])
     client.force_login(alice)
     response = client.post(url("watchlist_token_reset", watched))
     assert response.url == url("watchlist_detail", watched)
     watched.refresh_from_db()
     client.logout()
     assert client.get(old).status_code == 404
-    assert client.get(reverse("watchlist_ical", args=[watched.ical_token])).status_code == 200
+    assert (
+        client.get(reverse("accounts:watchlist_ical", args=[watched.ical_token])).status_code == 200
+    )
 
 
 def test_plain_member_cannot_reset_the_token(client, watched, bob):
@@ -679,13 +692,13 @@ def test_plain_member_cannot_reset_the_token(client, watched, bob):
     client.force_login(bob)
     assert client.post(url("watchlist_token_reset", watched)).status_code == 404
     html = client.get(url("watchlist_detail", watched)).content.decode()
-    assert reverse("watchlist_token_reset", args=["acme", watched.pk]) not in html
+    assert reverse("accounts:watchlist_token_reset", args=["acme", watched.pk]) not in html
     watched.refresh_from_db()
     assert watched.ical_token == token
 
 
 def test_member_without_a_watchlist_is_offered_to_create_one(client, acme, toy_standard, bob):
     client.force_login(bob)
-    html = client.get(reverse("standard_detail", args=[toy_standard.slug])).content.decode()
+    html = client.get(toy_standard.get_absolute_url()).content.decode()
     assert "Create a watchlist to watch" in html
-    assert reverse("watchlist_list", args=["acme"]) in html
+    assert reverse("accounts:watchlist_list", args=["acme"]) in html

@@ -48,7 +48,7 @@ def _find_standard(slug: str) -> Standard | HttpResponse:
         return standard
     other = _same_identifier(slug)
     if other:
-        return redirect("standard_detail", slug=other, permanent=True)
+        return redirect("standards:standard_detail", slug=other, permanent=True)
     raise StandardNotFound(slug)
 
 

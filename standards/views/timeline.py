@@ -64,7 +64,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
     filters = _calendar_filters(request, sectors)
     entries, truncated = timeline.date_entries(filters)
     start, end = timeline.calendar_window(filters)
-    ics_url = _with_query(reverse("calendar_ics"), filters)
+    ics_url = _with_query(reverse("standards:calendar_ics"), filters)
     absolute_ics = request.build_absolute_uri(ics_url)
     ctx = {
         "filters": filters,
@@ -113,7 +113,7 @@ def changes_view(request: HttpRequest) -> HttpResponse:
         "entries": timeline.change_entries(page.object_list),
         "page_note": page_note,
         "query_string": query,
-        "feed_url": _with_query(reverse("changes_feed"), filters),
+        "feed_url": _with_query(reverse("standards:changes_feed"), filters),
     }
     return render(request, "standards/changes.html", ctx)
 
@@ -138,10 +138,10 @@ class ChangesFeed(Feed):
         return _("Changes to standards and technical regulations for China and the EU.")
 
     def link(self, obj: timeline.Filters) -> str:
-        return _with_query(reverse("changes"), obj)
+        return _with_query(reverse("standards:changes"), obj)
 
     def feed_url(self, obj: timeline.Filters) -> str:
-        return _with_query(reverse("changes_feed"), obj)
+        return _with_query(reverse("standards:changes_feed"), obj)
 
     def feed_guid(self, obj: timeline.Filters) -> str:
         return _with_query(f"tag:{_site_host()},2025:changes/{get_language()}", obj)

@@ -73,7 +73,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
     if exact and exact.year and not request.htmx and not has_filters and "page" not in request.GET:
         hits = list(public_standards().filter(key__in=search.edition_keys(exact))[:2])
         if len(hits) == 1:
-            return redirect("standard_detail", slug=hits[0].slug)
+            return redirect("standards:standard_detail", slug=hits[0].slug)
 
     selected = {name: request.GET.getlist(name) for name in FACET_ORDER}
     # One query lists the result (its first search.RESULT_LIMIT rows, in order) and counts
