@@ -126,7 +126,7 @@ def standards_found(query: str, standard_ids: Iterable[int]) -> set[int]:
     ids = list(standard_ids)
     if not ids:
         return set()
-    base = Standard.objects.filter(published=True, pk__in=ids).with_status()
+    base = Standard.objects.public().filter(pk__in=ids).with_status()
     filterset, _problems = StandardFilterSet(QueryDict(query), queryset=base).cleaned()
     try:
         return set(filterset.qs.order_by().values_list("pk", flat=True))

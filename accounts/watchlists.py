@@ -145,10 +145,8 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 def _record_from(data: dict) -> Record:
     """The published record a WatchForm names, or 404."""
     if data.get("standard"):
-        return get_object_or_404(
-            Standard.objects.with_status(), pk=data["standard"], published=True
-        )
-    return get_object_or_404(TechnicalRegulation, pk=data["regulation"], published=True)
+        return get_object_or_404(Standard.objects.public().with_status(), pk=data["standard"])
+    return get_object_or_404(TechnicalRegulation.objects.public(), pk=data["regulation"])
 
 
 def _items_of(watchlist: Watchlist) -> list[WatchItem]:

@@ -27,7 +27,7 @@ class StandardSitemap(CesipSitemap):
     changefreq = "weekly"
 
     def items(self):
-        return Standard.objects.filter(published=True).only("slug", "updated_at").order_by("pk")
+        return Standard.objects.public().only("slug", "updated_at").order_by("pk")
 
     def lastmod(self, item):
         return item.updated_at
@@ -37,7 +37,7 @@ class RegulationSitemap(CesipSitemap):
     changefreq = "weekly"
 
     def items(self):
-        return TechnicalRegulation.objects.filter(published=True).only("slug", "updated_at")
+        return TechnicalRegulation.objects.public().only("slug", "updated_at")
 
     def lastmod(self, item):
         return item.updated_at

@@ -20,8 +20,12 @@ from django.utils.translation import gettext as _
 
 from sectors.models import HsCode, IcsCode, Sector
 from standards import changes
-from standards.forms import describe_identifier_error
-from standards.identifiers import Identifier, IdentifierError, parse_identifier
+from standards.identifiers import (
+    Identifier,
+    IdentifierError,
+    describe_identifier_error,
+    parse_identifier,
+)
 from standards.imports import (
     MAX_REPORTED_ERRORS,
     ImportRefused,

@@ -100,7 +100,7 @@ class StandardFilterSet(CesipFilterSet):
     regulation = django_filters.ModelChoiceFilter(
         label=_("Cited by"),
         to_field_name="slug",
-        queryset=TechnicalRegulation.objects.filter(published=True),
+        queryset=TechnicalRegulation.objects.public(),
         method="filter_regulation",
     )
     issued_after = django_filters.DateFilter(

@@ -1,24 +1,9 @@
 from django import forms
 from django.core.validators import FileExtensionValidator
-from django.utils import translation
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from standards.identifiers import IdentifierError, parse_identifier
+from standards.identifiers import IdentifierError, describe_identifier_error, parse_identifier
 from standards.models import Standard, printed_form
-
-
-def describe_identifier_error(exc: IdentifierError) -> str:
-    """The parser's own message in English; in other languages a translated one that
-    still names the part that could not be read."""
-    if translation.get_language() == "en":
-        return str(exc)
-    if not exc.part:
-        return gettext("The identifier is empty or could not be read.")
-    return gettext("Could not read “%(part)s” in the identifier “%(text)s”.") % {
-        "part": exc.part,
-        "text": exc.text,
-    }
 
 
 class StandardAdminForm(forms.ModelForm):

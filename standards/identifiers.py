@@ -4,7 +4,8 @@
 they are printed on covers, in catalogues and in the Official Journal, and returns an
 `Identifier` whose `str()` prints the identifier back as read, whose `canonical` is the
 publisher's own spelling, and whose `key` is the same for every spelling of one document.
-It needs nothing beyond the standard library, so bulk importers and forms can share it.
+It needs nothing beyond the standard library (and Django's gettext for messages in the
+reader's language), so bulk importers, forms, search and the pages share it.
 
 Normalisation, before anything is read: Unicode NFKC (full-width "／", "２０１４", "ＧＢ" become
 ASCII), every dash-like character (— – ‐ ‑ − －) becomes "-", runs of whitespace become one
@@ -69,7 +70,18 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["Amendment", "Identifier", "IdentifierError", "normalise", "parse_identifier"]
+from django.utils import translation
+
+__all__ = [
+    "Amendment",
+    "Identifier",
+    "IdentifierError",
+    "describe_identifier_error",
+    "edition_keys",
+    "key_variants",
+    "normalise",
+    "parse_identifier",
+]
 
 _FLAGS = re.IGNORECASE | re.ASCII
 
@@ -613,3 +625,39 @@ def parse_identifier(text: str) -> Identifier:
         version_date=version_date,
         prefix_space=prefix_space,
     )
+
+
+def describe_identifier_error(exc: IdentifierError) -> str:
+    """The parser's own message in English; in other languages a translated one that
+    still names the part that could not be read."""
+    if translation.get_language() == "en":
+        return str(exc)
+    if not exc.part:
+        return translation.gettext("The identifier is empty or could not be read.")
+    return translation.gettext("Could not read “%(part)s” in the identifier “%(text)s”.") % {
+        "part": exc.part,
+        "text": exc.text,
+    }
+
+
+# GB, GB/T and GB/Z (and XX, XX/T, XX/Z for industry codes): readers often drop the "/T"
+# ("gb6675.1" for GB/T 6675.1), so the three are tried for each other.
+_CHINESE_TYPE = re.compile(r"([A-Z]{1,3}|DB\d\d)(/[TZ])?")
+CHINESE_TYPE_SUFFIXES = ("", "T", "Z")
+
+
+def key_variants(parsed: Identifier) -> list[tuple[str, str]]:
+    """(key, family key) pairs a typed identifier may mean: its own, and for a Chinese
+    standard the same number as GB, GB/T and GB/Z (XX, XX/T, XX/Z)."""
+    compact = parsed.document_type.replace("/", "").replace(" ", "").upper()
+    key, family_key = parsed.key[len(compact) :], parsed.family_key[len(compact) :]
+    chinese = _CHINESE_TYPE.fullmatch(parsed.document_type.upper())
+    prefixes = [compact]
+    if parsed.jurisdiction == "CN" and chinese:
+        prefixes = [chinese.group(1) + suffix for suffix in CHINESE_TYPE_SUFFIXES]
+    return [(prefix + key, prefix + family_key) for prefix in prefixes]
+
+
+def edition_keys(parsed: Identifier) -> list[str]:
+    """The keys a typed identifier with its year may mean (see key_variants)."""
+    return [key for key, _family in key_variants(parsed)]

@@ -28,8 +28,12 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from sectors.models import CcsCode, HsCode, IcsCode, Sector
 from standards import changes
-from standards.forms import describe_identifier_error
-from standards.identifiers import Identifier, IdentifierError, parse_identifier
+from standards.identifiers import (
+    Identifier,
+    IdentifierError,
+    describe_identifier_error,
+    parse_identifier,
+)
 from standards.models import (
     Adoption,
     Body,

@@ -1,6 +1,5 @@
 import dataclasses
 import datetime
-import re
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
@@ -15,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from sectors.models import CcsCode, HsCode, IcsCode, Sector, TranslationSource
-from standards.identifiers import Identifier, parse_identifier
+from standards.identifiers import Identifier, key_variants, parse_identifier
 from standards.segmentation import segment
 
 
@@ -267,6 +266,10 @@ def printed_form(parsed: Identifier) -> str:
 class CuratedQuerySet(models.QuerySet):
     """Filters shared by standards and regulations (CuratedRecord)."""
 
+    def public(self):
+        """What public pages, feeds and alerts may show: published records."""
+        return self.filter(published=True)
+
     def missing_title(self, language: str):
         field = f"title_{language.replace('-', '_')}"
         return self.filter(Q(**{field: ""}) | Q(**{f"{field}__isnull": True}))
@@ -316,18 +319,12 @@ class StandardQuerySet(CuratedQuerySet):
 
     def matching_identifier(self, parsed: Identifier):
         """Standards that a typed identifier may mean: the exact edition when a year is
-        given, else every edition of the family. Chinese readers often drop "/T" ("gb6675.1"
-        for GB/T 6675.1), so GB, GB/T and GB/Z (and XX, XX/T, XX/Z) match each other."""
-        compact = parsed.document_type.replace("/", "").replace(" ", "")
-        rest_of_family = parsed.family_key[len(compact) :]
-        rest_of_key = parsed.key[len(compact) :]
-        prefixes = [compact]
-        chinese = re.fullmatch(r"([A-Z]{1,3}|DB\d\d)(/[TZ])?", parsed.document_type)
-        if parsed.jurisdiction == Jurisdiction.CN and chinese:
-            prefixes = [chinese.group(1) + suffix for suffix in ("", "T", "Z")]
+        given, else every edition of the family, GB, GB/T and GB/Z for each other (see
+        identifiers.key_variants)."""
+        variants = key_variants(parsed)
         if parsed.year:
-            return self.filter(key__in=[p + rest_of_key for p in prefixes])
-        return self.filter(family_key__in=[p + rest_of_family for p in prefixes])
+            return self.filter(key__in=[key for key, _family in variants])
+        return self.filter(family_key__in=[family for _key, family in variants])
 
 
 def status_condition(statuses, today: datetime.date) -> Q:
@@ -713,7 +710,11 @@ class ConformityRoute(models.TextChoices):
 
 
 class TechnicalRegulationQuerySet(CuratedQuerySet):
-    pass
+    def in_force(self, on: datetime.date | None = None):
+        """Acts not repealed on `on` (default today): in force, or adopted and not yet
+        applicable."""
+        on = on or timezone.localdate()
+        return self.filter(Q(repealed_date__isnull=True) | Q(repealed_date__gt=on))
 
 
 class TechnicalRegulation(CuratedRecord):
@@ -812,6 +813,12 @@ class CitationKind(models.TextChoices):
     REFERENCED = "referenced", _("Referenced")
 
 
+class CitationQuerySet(models.QuerySet):
+    def public(self):
+        """Citations between a published act and a published standard."""
+        return self.filter(regulation__published=True, standard__published=True)
+
+
 class Citation(models.Model):
     """A regulation citing a standard: an OJ listing or a Chinese rule naming it."""
 
@@ -840,6 +847,7 @@ class Citation(models.Model):
         related_name="+",
     )
     history = HistoricalRecords()
+    objects = CitationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("citation")

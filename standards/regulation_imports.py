@@ -16,8 +16,7 @@ from django.utils.translation import gettext as _
 from sectors.models import HsCode, Sector
 from standards import changes
 from standards.eu_imports import _columns, _refuse_if, _require, _split
-from standards.forms import describe_identifier_error
-from standards.identifiers import IdentifierError, parse_identifier
+from standards.identifiers import IdentifierError, describe_identifier_error, parse_identifier
 from standards.imports import ImportReport, RowError, _date, read_table
 from standards.models import (
     ChangeVia,

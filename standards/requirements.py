@@ -81,14 +81,16 @@ def requirement_sheet(codes: list[str], market: str, today: datetime.date | None
     today = today or timezone.localdate()
     regulations = [
         regulation
-        for regulation in TechnicalRegulation.objects.filter(published=True, jurisdiction=market)
-        .filter(Q(repealed_date__isnull=True) | Q(repealed_date__gt=today))
+        for regulation in TechnicalRegulation.objects.public()
+        .filter(jurisdiction=market)
+        .in_force(today)
         .prefetch_related("hs_codes")
         .order_by("kind", "reference")
         if covers([hs.code for hs in regulation.hs_codes.all()], codes)
     ]
     standards = (
-        Standard.objects.filter(published=True, jurisdiction=market)
+        Standard.objects.public()
+        .filter(jurisdiction=market)
         .with_status(today)
         .filter(current_status__in=LIVE)
         .select_related("body")

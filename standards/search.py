@@ -53,8 +53,8 @@ from django.db.models.functions import Greatest
 from django.db.models.sql import Query as SQLQuery
 
 from sectors.models import ProductTerm
-from standards.identifiers import Identifier, IdentifierError, parse_identifier
-from standards.models import Jurisdiction, Standard, Status, TechnicalRegulation
+from standards.identifiers import Identifier, IdentifierError, key_variants, parse_identifier
+from standards.models import Standard, Status, TechnicalRegulation
 from standards.segmentation import HAN, chinese_words
 
 MAX_QUERY_LENGTH = 200
@@ -227,30 +227,13 @@ def _identifier_condition(query: Query) -> tuple[Q, Q]:
     """
     exact, family = Q(pk__in=[]), Q(pk__in=[])
     for parsed in query.identifiers:
-        for key, family_key in _variants(parsed):
+        for key, family_key in key_variants(parsed):
             exact |= Q(key=key) if parsed.year else Q(family_key=family_key)
             family |= Q(family_key=family_key)
             family |= Q(key__startswith=family_key + "-") | Q(key__startswith=family_key + ".")
     for number in query.numbers:
         family |= Q(key__contains=number.upper())
     return exact, family
-
-
-def edition_keys(parsed: Identifier) -> list[str]:
-    """The keys a typed identifier with its year may mean (GB, GB/T, GB/Z variants)."""
-    return [key for key, _family in _variants(parsed)]
-
-
-def _variants(parsed: Identifier) -> list[tuple[str, str]]:
-    """(key, family key) pairs a typed identifier may mean. Chinese readers often drop
-    "/T" ("gb6675.1" for GB/T 6675.1): GB, GB/T and GB/Z (XX, XX/T, XX/Z) are tried."""
-    compact = parsed.document_type.replace("/", "").replace(" ", "").upper()
-    key, family_key = parsed.key[len(compact) :], parsed.family_key[len(compact) :]
-    chinese = re.fullmatch(r"([A-Z]{1,3}|DB\d\d)(/[TZ])?", parsed.document_type.upper())
-    prefixes = [compact]
-    if parsed.jurisdiction == Jurisdiction.CN and chinese:
-        prefixes = [chinese.group(1) + suffix for suffix in ("", "T", "Z")]
-    return [(prefix + key, prefix + family_key) for prefix in prefixes]
 
 
 class _OneOf(Func):
@@ -546,7 +529,8 @@ def closest_identifiers(query: Query, limit: int = 5) -> list[Standard]:
     near = re.match(r"[A-Z/]+\d{1,3}", typed[0])
     condition = Q(key__startswith=near.group()) if near else Q(key__trigram_similar=typed[0])
     return list(
-        Standard.objects.filter(condition, published=True)
+        Standard.objects.public()
+        .filter(condition)
         .annotate(similarity=TrigramSimilarity("key", typed[0]))
         .filter(similarity__gt=0.3)
         .order_by("-similarity", "key")[:limit]

@@ -308,9 +308,7 @@ def _kind_rows(
     """The rows holding `kind` dates in [start, end], earliest first, at most `limit`."""
     in_window = {f"{kind.field}__gte": start, f"{kind.field}__lte": end}
     if kind.source == "citation":
-        rows = Citation.objects.filter(
-            regulation__published=True, standard__published=True, **in_window
-        )
+        rows = Citation.objects.public().filter(**in_window)
         if filters.jurisdictions:
             rows = rows.filter(regulation__jurisdiction__in=filters.jurisdictions)
         rows = _in_sectors(rows, filters.sectors, "standard__sectors", "regulation__sectors")
@@ -318,7 +316,7 @@ def _kind_rows(
         rows = rows.select_related("standard", "regulation").defer(*deferred)
     else:
         model = Standard if kind.source == "standard" else TechnicalRegulation
-        rows = model.objects.filter(published=True, **in_window).defer(*_RECORD_DEFERRED)
+        rows = model.objects.public().filter(**in_window).defer(*_RECORD_DEFERRED)
         if filters.jurisdictions:
             rows = rows.filter(jurisdiction__in=filters.jurisdictions)
         rows = _in_sectors(rows, filters.sectors, "sectors")

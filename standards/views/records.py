@@ -15,7 +15,12 @@ from django.views.decorators.http import require_safe
 
 from sectors.models import Sector
 from standards import search
-from standards.identifiers import IdentifierError, parse_identifier
+from standards.identifiers import (
+    CHINESE_TYPE_SUFFIXES,
+    IdentifierError,
+    edition_keys,
+    parse_identifier,
+)
 from standards.models import (
     Adoption,
     Change,
@@ -32,7 +37,7 @@ RECENT_CHANGES = 5
 
 def _standards():
     return (
-        Standard.objects.filter(published=True)
+        Standard.objects.public()
         .with_status()
         .select_related("body", "amendment_of")
         .prefetch_related(
@@ -66,9 +71,9 @@ def _same_identifier(typed: str) -> str:
         parsed = parse_identifier(typed)
     except IdentifierError:
         parsed = None
-    published = Standard.objects.filter(published=True)
+    published = Standard.objects.public()
     if parsed is not None:
-        slug = published.filter(key__in=search.edition_keys(parsed)).values_list("slug", flat=True)
+        slug = published.filter(key__in=edition_keys(parsed)).values_list("slug", flat=True)
         if slug:
             return slug[0]
     compact = _compact(typed)
@@ -77,7 +82,8 @@ def _same_identifier(typed: str) -> str:
     variants = {compact}
     chinese = re.match(r"^([a-z]{1,3}?)([tz]?)(\d.*)$", compact)
     if chinese:
-        variants |= {chinese.group(1) + suffix + chinese.group(3) for suffix in ("", "t", "z")}
+        letters, _suffix, rest = chinese.groups()
+        variants |= {letters + suffix.lower() + rest for suffix in CHINESE_TYPE_SUFFIXES}
     found = (
         published.alias(
             compact=Replace(Replace("slug", Value("-"), Value("")), Value("plus"), Value(""))
@@ -98,9 +104,7 @@ def _not_found(request: HttpRequest, slug: str) -> HttpResponse:
     typed = slug.replace("-", " ")
     closest = search.closest_identifiers(search.read_query(typed), limit=8)
     if not closest:
-        closest = list(
-            Standard.objects.filter(published=True, slug__startswith=slug.split("-")[0])[:8]
-        )
+        closest = list(Standard.objects.public().filter(slug__startswith=slug.split("-")[0])[:8])
     ctx = {"typed": typed, "closest": closest, "robots": "noindex"}
     return render(request, "standards/standard_not_found.html", ctx, status=404)
 
@@ -127,12 +131,11 @@ def standard_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "standard": standard,
         "editions": editions,
         "replacements": replacements,
-        "amendments": list(
-            Standard.objects.filter(published=True, amendment_of=standard).with_status()
-        ),
+        "amendments": list(Standard.objects.public().filter(amendment_of=standard).with_status()),
         "counterparts": _counterparts_by_jurisdiction(standard),
         "citations": list(
-            Citation.objects.filter(standard=standard, regulation__published=True)
+            Citation.objects.public()
+            .filter(standard=standard)
             .select_related("regulation", "replaces")
             .order_by("regulation__jurisdiction", "regulation__reference")
         ),
@@ -152,8 +155,8 @@ def _covering_regulations(standard: Standard) -> list[TechnicalRegulation]:
         return []
     today = timezone.localdate()
     acts = (
-        TechnicalRegulation.objects.filter(published=True)
-        .filter(Q(repealed_date__isnull=True) | Q(repealed_date__gt=today))
+        TechnicalRegulation.objects.public()
+        .in_force(today)
         .exclude(citations__standard=standard)
         .prefetch_related("hs_codes")
         .order_by("jurisdiction", "reference")
@@ -166,7 +169,8 @@ def _covering_regulations(standard: Standard) -> list[TechnicalRegulation]:
 def _editions(standard: Standard) -> list[Standard]:
     """Every edition of the document, oldest first, this one included."""
     return sorted(
-        Standard.objects.filter(published=True, family_key=standard.family_key)
+        Standard.objects.public()
+        .filter(family_key=standard.family_key)
         .with_status()
         .only("identifier", "slug", "issued_date", "stage", "implementation_date"),
         key=lambda s: (s.issued_date or datetime.date.min, s.key),
@@ -195,7 +199,8 @@ def _counterparts_by_jurisdiction(standard: Standard) -> list[tuple[str, list]]:
 @require_safe
 def regulation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     regulation = (
-        TechnicalRegulation.objects.filter(published=True, slug=slug)
+        TechnicalRegulation.objects.public()
+        .filter(slug=slug)
         .select_related("successor")
         .prefetch_related("sectors", "hs_codes")
         .first()
@@ -203,14 +208,15 @@ def regulation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if regulation is None:
         raise Http404(_("No regulation has this permalink."))
     citations = list(
-        Citation.objects.filter(regulation=regulation, standard__published=True)
+        Citation.objects.public()
+        .filter(regulation=regulation)
         .select_related("standard__body", "replaces")
         .order_by("standard__key")
     )
     ctx = {
         "regulation": regulation,
         "citations": citations,
-        "predecessors": list(regulation.predecessors.filter(published=True)),
+        "predecessors": list(regulation.predecessors.public()),
         "today": timezone.localdate(),
     }
     return render(request, "standards/regulation_detail.html", ctx)
@@ -236,7 +242,7 @@ def compare(request: HttpRequest) -> HttpResponse:
             .first()
         )
         ctx["via"] = [c for c in a.counterparts() if c.standard.pk == b.pk and c.via]
-        cites = Citation.objects.filter(standard__in=pair, regulation__published=True)
+        cites = Citation.objects.public().filter(standard__in=pair)
         cites = cites.select_related("regulation").order_by("regulation__reference")
         for standard in pair:
             standard.cited = [c for c in cites if c.standard_id == standard.pk]

@@ -11,6 +11,7 @@ from sectors.models import HsCode, Sector
 from standards import search
 from standards.facets import FACET_ORDER, facet_counts
 from standards.filters import SORTS, StandardFilterSet
+from standards.identifiers import edition_keys
 from standards.models import Standard, TechnicalRegulation
 
 PAGE_SIZE = 20
@@ -22,7 +23,7 @@ FILTER_PARAMETERS = [
 
 
 def public_standards():
-    return Standard.objects.filter(published=True).with_status()
+    return Standard.objects.public().with_status()
 
 
 def _page_number(request: HttpRequest, num_pages: int) -> tuple[int, str]:
@@ -71,7 +72,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
     # Typed an identifier with its year, and it exists: go straight to the record.
     exact = query.only_identifier
     if exact and exact.year and not request.htmx and not has_filters and "page" not in request.GET:
-        hits = list(public_standards().filter(key__in=search.edition_keys(exact))[:2])
+        hits = list(public_standards().filter(key__in=edition_keys(exact))[:2])
         if len(hits) == 1:
             return redirect("standards:standard_detail", slug=hits[0].slug)
 
@@ -95,9 +96,9 @@ def search_view(request: HttpRequest) -> HttpResponse:
             ctx["matching_sectors"] = _matching_sectors(query.text)
         if number == 1:
             ctx["regulations"] = list(
-                search.search_regulations(
-                    TechnicalRegulation.objects.filter(published=True), query
-                )[:REGULATIONS_SHOWN]
+                search.search_regulations(TechnicalRegulation.objects.public(), query)[
+                    :REGULATIONS_SHOWN
+                ]
             )
         if not facets.total:
             _no_results(ctx, filterset, query)

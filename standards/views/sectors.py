@@ -28,11 +28,12 @@ def sector_detail(request: HttpRequest, slug: str) -> HttpResponse:
     sector = get_object_or_404(Sector, slug=slug)
     today = timezone.localdate()
     regulations = list(
-        TechnicalRegulation.objects.filter(published=True, sectors=sector)
-        .filter(Q(repealed_date__isnull=True) | Q(repealed_date__gt=today))
+        TechnicalRegulation.objects.public()
+        .filter(sectors=sector)
+        .in_force(today)
         .order_by("jurisdiction", "kind", "reference")
     )
-    standards = Standard.objects.filter(published=True, sectors=sector).with_status(today)
+    standards = Standard.objects.public().filter(sectors=sector).with_status(today)
     counts = {
         row["jurisdiction"]: row["n"]
         for row in standards.order_by().values("jurisdiction").annotate(n=Count("pk"))
@@ -77,8 +78,8 @@ def coming_into_force(sector: Sector, today: datetime.date) -> dict:
     start, end = _month_start(today, 0), _month_start(today, CHART_MONTHS)
     months = [_month_start(today, i) for i in range(CHART_MONTHS)]
     standards = (
-        Standard.objects.filter(
-            published=True,
+        Standard.objects.public()
+        .filter(
             sectors=sector,
             implementation_date__gte=max(today, start),
             implementation_date__lt=end,
@@ -87,10 +88,14 @@ def coming_into_force(sector: Sector, today: datetime.date) -> dict:
         .order_by("implementation_date", "key")
     )
     acts = []
-    for regulation in TechnicalRegulation.objects.filter(published=True, sectors=sector).filter(
-        Q(applies_from__gte=today, applies_from__lt=end)
-        | Q(transition_ends__gte=today, transition_ends__lt=end)
-        | Q(repealed_date__gte=today, repealed_date__lt=end)
+    for regulation in (
+        TechnicalRegulation.objects.public()
+        .filter(sectors=sector)
+        .filter(
+            Q(applies_from__gte=today, applies_from__lt=end)
+            | Q(transition_ends__gte=today, transition_ends__lt=end)
+            | Q(repealed_date__gte=today, repealed_date__lt=end)
+        )
     ):
         for name, label in (
             ("applies_from", _("applies from")),
