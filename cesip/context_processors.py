@@ -1,6 +1,7 @@
-from django.conf import settings
 from django.http import HttpRequest
+
+from cesip.web import absolute_url
 
 
 def site(request: HttpRequest) -> dict:
-    return {"SITE_URL": settings.SITE_URL.rstrip("/")}
+    return {"SITE_URL": absolute_url()}

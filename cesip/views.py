@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from cesip.web import is_chinese
 from sectors.models import Sector
 
 HOME_ITEMS = 6
@@ -51,7 +52,7 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 def _sectors_with_both_names() -> list[dict]:
     """Each sector's name in the reader's language, with the other language beside it."""
-    chinese = translation.get_language() == "zh-hans"
+    chinese = is_chinese()
     return [
         {
             "slug": sector.slug,

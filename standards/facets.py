@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Window
 from django.db.models.functions import RowNumber
-from django.utils.translation import get_language
 
+from cesip.web import is_chinese
 from sectors.models import IcsCode, Sector
 from standards import search
 from standards.models import (
@@ -113,7 +113,7 @@ def facet_counts(
         rows = cursor.fetchall()
     counts: dict[str, dict[str, int]] = {name: {} for name in FACET_ORDER}
     labels = _choice_labels()
-    chinese = (get_language() or "en").startswith("zh")
+    chinese = is_chinese()
     facets = Facets(limit=limit)
     for facet, value, count, label_en, label_zh, extra in rows:
         if facet == "total":

@@ -52,6 +52,7 @@ from django.db.models import (
 from django.db.models.functions import Greatest
 from django.db.models.sql import Query as SQLQuery
 
+from cesip.web import is_chinese
 from sectors.models import ProductTerm
 from standards.identifiers import Identifier, IdentifierError, key_variants, parse_identifier
 from standards.models import Standard, Status, TechnicalRegulation
@@ -76,7 +77,7 @@ class ProductMatch:
     hs_codes: list[str] = field(default_factory=list)
 
     def name(self, language: str) -> str:
-        return self.name_zh_hans if language.startswith("zh") else self.name_en
+        return self.name_zh_hans if is_chinese(language) else self.name_en
 
 
 @dataclass

@@ -24,9 +24,10 @@ import icalendar
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
+from cesip.web import is_chinese
 from sectors.models import Sector
 from standards.models import (
     Change,
@@ -140,7 +141,7 @@ class Filters:
 
 def _shown(value: str) -> str:
     """A user-typed value, safe and short enough to quote back in a message."""
-    value = value.replace("\x00", "").strip()
+    value = value.strip()
     return value if len(value) <= 40 else value[:40] + "…"
 
 
@@ -162,7 +163,7 @@ def parse_filters(
         raw = getlist(name) if getlist else [params[name]] if name in params else []
         seen: list[str] = []
         for value in raw:
-            value = value.replace("\x00", "").strip()
+            value = value.strip()
             if value and value not in seen:
                 seen.append(value)
         return seen
@@ -456,18 +457,14 @@ CITED_SENTENCES: dict[str, Promise] = {
 }
 
 
-def _chinese() -> bool:
-    return (get_language() or "").startswith("zh")
-
-
 def join_list(items: Iterable[Any]) -> str:
     # Chinese lists use the enumeration comma (、), not a comma and a space.
-    return ("、" if _chinese() else ", ").join(str(item) for item in items)
+    return ("、" if is_chinese() else ", ").join(str(item) for item in items)
 
 
 def headed(head: Any, text: Any) -> str:
     """“GB 4706.1-2024: text”, with the full-width colon in Chinese."""
-    return f"{head}{'：' if _chinese() else ': '}{text}"
+    return f"{head}{'：' if is_chinese() else ': '}{text}"
 
 
 def _date_sentence(label: Any, old: Any, new: Any) -> str:

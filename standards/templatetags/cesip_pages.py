@@ -6,6 +6,8 @@ from django import template
 from django.urls import translate_url
 from django.utils import timezone
 
+from cesip.web import is_chinese
+
 register = template.Library()
 
 
@@ -34,7 +36,5 @@ def url_in(context, language: str) -> str:
 @register.filter
 def by_language(record, field: str) -> str:
     """`field` in the other UI language than the reader's (for “the other title”)."""
-    from django.utils.translation import get_language
-
-    other = "en" if get_language() == "zh-hans" else "zh_hans"
+    other = "en" if is_chinese() else "zh_hans"
     return getattr(record, f"{field}_{other}", "") or ""

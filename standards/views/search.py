@@ -4,9 +4,9 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from cesip.web import page_number
 from sectors.models import HsCode, Sector
 from standards import search
 from standards.facets import FACET_ORDER, facet_counts
@@ -26,27 +26,9 @@ def public_standards():
     return Standard.objects.public().with_status()
 
 
-def _page_number(request: HttpRequest, num_pages: int) -> tuple[int, str]:
-    """The page asked for, kept within 1..num_pages, and a note when it was not."""
-    raw = request.GET.get("page", "1")
-    try:
-        number = int(raw)
-    except (TypeError, ValueError):
-        return 1, _("“%(page)s” is not a page number; showing the first page.") % {"page": raw[:20]}
-    if number < 1:
-        return 1, _("Pages start at 1; showing the first page.")
-    if number > num_pages:
-        return num_pages, _("There are only %(pages)s pages; showing the last one.") % {
-            "pages": num_pages
-        }
-    return number, ""
-
-
 @require_safe
 def search_view(request: HttpRequest) -> HttpResponse:
     data = request.GET.copy()
-    for name in list(data):  # NUL cannot reach PostgreSQL; no one types it
-        data.setlist(name, [value.replace("\x00", "") for value in data.getlist(name)])
     data.setdefault("sort", "relevance")
     filterset, problems = StandardFilterSet(
         data, queryset=public_standards(), request=request
@@ -81,7 +63,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
     # its facets; the page then reads only its own rows.
     facets = facet_counts(results, selected)
     paginator = Paginator(facets.ids, PAGE_SIZE)
-    number, page_note = _page_number(request, paginator.num_pages)
+    number, page_note = page_number(request.GET.get("page"), paginator.num_pages)
     page = paginator.page(number)
     rows = _page_rows(page.object_list, facets.by_product)
     _explain(rows, query)

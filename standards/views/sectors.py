@@ -150,8 +150,8 @@ HS_CODE = re.compile(r"^\d{2}(?:\.?\d{2}){0,4}$")
 @require_safe
 def product_finder(request: HttpRequest) -> HttpResponse:
     """/products/?q=hair+dryer&market=eu or ?hs=851631&market=cn → a requirement sheet."""
-    text = search.normalise(request.GET.get("q", "").replace("\x00", ""))[:200]
-    hs_text = request.GET.get("hs", "").replace("\x00", "").strip()
+    text = search.normalise(request.GET.get("q", ""))[:200]
+    hs_text = request.GET.get("hs", "").strip()
     market_value = request.GET.get("market", "").strip().lower()
     problems, products, codes = [], [], []
     if not hs_text and HS_CODE.match(text.replace(" ", "")):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from cesip.web import page_number, site_host
 from sectors.models import Sector
 from standards import timeline
 from standards.models import ChangeKind
@@ -25,29 +25,9 @@ FEED_ENTRIES = 50
 ICS_LIMIT = 2000
 
 
-def _site_host() -> str:
-    """The host in UIDs and Atom ids: the site's own, whatever host a request used."""
-    return urlsplit(settings.SITE_URL).hostname or "cesip"
-
-
 def _with_query(url: str, filters: timeline.Filters) -> str:
     query = urlencode(filters.params())
     return f"{url}?{query}" if query else url
-
-
-def _page_number(raw: str, num_pages: int) -> tuple[int, str]:
-    """The page asked for, kept within 1..num_pages, and a note when it was not."""
-    try:
-        number = int(raw)
-    except ValueError:
-        note = _("“%(page)s” is not a page number; showing the first page.")
-        return 1, note % {"page": raw.replace("\x00", "")[:20]}
-    if number < 1:
-        return 1, _("Pages start at 1; showing the first page.")
-    if number > num_pages:
-        note = _("There are only %(pages)s pages; showing the last one.")
-        return num_pages, note % {"pages": num_pages}
-    return number, ""
 
 
 def _calendar_filters(request: HttpRequest, sectors: list[Sector]) -> timeline.Filters:
@@ -90,7 +70,7 @@ def calendar_ics(request: HttpRequest) -> HttpResponse:
         entries,
         name=_("CESIP: standards and regulation dates"),
         absolute=request.build_absolute_uri,
-        host=_site_host(),
+        host=site_host(),
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="cesip-calendar.ics"'
@@ -102,7 +82,7 @@ def changes_view(request: HttpRequest) -> HttpResponse:
     sectors = list(Sector.objects.all())
     filters = _change_filters(request, sectors)
     paginator = Paginator(timeline.public_changes(filters), CHANGES_PER_PAGE)
-    number, page_note = _page_number(request.GET.get("page", "1"), paginator.num_pages)
+    number, page_note = page_number(request.GET.get("page"), paginator.num_pages)
     page = paginator.page(number)
     query = urlencode(filters.params())
     ctx = {
@@ -144,7 +124,7 @@ class ChangesFeed(Feed):
         return _with_query(reverse("standards:changes_feed"), obj)
 
     def feed_guid(self, obj: timeline.Filters) -> str:
-        return _with_query(f"tag:{_site_host()},2025:changes/{get_language()}", obj)
+        return _with_query(f"tag:{site_host()},2025:changes/{get_language()}", obj)
 
     def items(self, obj: timeline.Filters) -> list[timeline.ChangeEntry]:
         return timeline.change_entries(timeline.public_changes(obj)[:FEED_ENTRIES])
@@ -168,7 +148,7 @@ class ChangesFeed(Feed):
         return item.url
 
     def item_guid(self, item: timeline.ChangeEntry) -> str:
-        return f"tag:{_site_host()},2025:change/{item.pk}/{get_language()}"
+        return f"tag:{site_host()},2025:change/{item.pk}/{get_language()}"
 
     def item_guid_is_permalink(self, item: timeline.ChangeEntry) -> bool:
         return False
