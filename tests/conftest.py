@@ -58,9 +58,66 @@ def sectors(db):
     return list(Sector.objects.all())
 
 
+# ----------------------------------------------------------------------------------------
+# Personas: each means the same person in every test.
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def alice(db):
+    """Alice Wang owns Acme, an exporter of toys and appliances; she reads English."""
+    from tests.factories import make_user
+
+    return make_user("alice@acme.example", first_name="Alice", last_name="Wang")
+
+
+@pytest.fixture
+def bob(db):
+    """Bob is Alice's colleague, a plain member of Acme."""
+    from tests.factories import make_user
+
+    return make_user("bob@acme.example")
+
+
+@pytest.fixture
+def acme(alice, bob):
+    """Acme (slug "acme"): Alice its owner, Bob a member."""
+    from tests.factories import make_company
+
+    return make_company("Acme", owner=alice, members=[bob])
+
+
+@pytest.fixture
+def li(acme):
+    """Li Na, a member of Acme who reads Chinese: pages and e-mails in zh-hans."""
+    from tests.factories import add_member, make_user
+
+    user = make_user("li@acme.example", first_name="Na", last_name="Li", language="zh-hans")
+    add_member(acme, user)
+    return user
+
+
+@pytest.fixture
+def carol(db):
+    """Carol owns Globex, another company: an outsider to everything of Acme's."""
+    from tests.factories import make_company, make_user
+
+    user = make_user("carol@globex.example")
+    make_company("Globex", owner=user)
+    return user
+
+
+@pytest.fixture
+def globex(carol):
+    from accounts.models import Company
+
+    return Company.objects.get(memberships__user=carol)
+
+
 @pytest.fixture
 def curator(db):
-    """Mei, a curator at a standards body: edits the catalogue, cannot delete."""
+    """Mei, a curator at a standards body: edits the catalogue, cannot delete; reads
+    Chinese."""
     from tests.factories import make_user
 
     return make_user("mei@curators.example", group="Curator", language="zh-hans")
@@ -68,6 +125,7 @@ def curator(db):
 
 @pytest.fixture
 def administrator(db):
+    """Anna, an administrator: everything, users included."""
     from tests.factories import make_user
 
     return make_user("anna@admins.example", group="Administrator")
@@ -77,6 +135,16 @@ def administrator(db):
 def curator_client(client, curator):
     client.force_login(curator)
     return client
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hasher():
+    """Passwords hashed in microseconds: the suite makes hundreds of accounts (the site
+    itself keeps Django's default hasher)."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.hookimpl(trylast=True)

@@ -88,18 +88,39 @@ def make_user(email: str, *, group: str | None = None, **kw) -> User:
     return user
 
 
-def make_company(name: str = "Acme Appliances", *, owner: User | None = None):
-    """A company with `owner` (made up if not given) as its owner."""
+def make_company(name: str = "Acme", *, owner: User | None = None, members=()):
+    """A company as the site creates it (slug from the name), with `owner` (made up if
+    not given) as its owner and `members` as plain members."""
     from accounts.companies import create_company
 
     owner = owner or make_user(f"owner-{User.objects.count() + 1}@{slugify(name)}.example")
-    return create_company(name=name, owner=owner)
+    company = create_company(name=name, owner=owner)
+    for member in members:
+        add_member(company, member)
+    return company
 
 
 def add_member(company, user: User, role: str = "member"):
     from accounts.models import Membership
 
     return Membership.objects.create(company=company, user=user, role=role)
+
+
+def make_watchlist(company, name: str = "Toys", *, by: User | None = None):
+    from accounts.models import Watchlist
+    from accounts.watchlists import new_ical_token
+
+    return Watchlist.objects.create(
+        company=company, name=name, created_by=by, ical_token=new_ical_token()
+    )
+
+
+def watch(watchlist, record: Standard | TechnicalRegulation, *, by: User | None = None, note=""):
+    """Put a standard or a regulation on `watchlist`."""
+    from accounts.models import WatchItem
+
+    field = "standard" if isinstance(record, Standard) else "regulation"
+    return WatchItem.objects.create(watchlist=watchlist, added_by=by, note=note, **{field: record})
 
 
 def make_invitation(company, email: str, *, invited_by: User | None = None, **kw):
