@@ -10,7 +10,7 @@ CHROMIUM ?= /usr/bin/chromium
 export DEBUG ?= true
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run serve bootstrap test lint format check messages bench db-stop clean
+.PHONY: install system-packages run serve bootstrap test lint format check messages bench db-stop clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,24 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 install: $(VENV)/.installed
+
+## What the browser tests need from the system: Chromium, CJK fonts (Chinese renders as
+## empty boxes without them) and npm (for axe-core). Installed with apt-get when this user
+## may (root, or sudo without a password); otherwise the command to run is printed.
+system-packages:
+	@need=""; \
+	test -x "$(CHROMIUM)" || need="$$need chromium"; \
+	{ dpkg -s fonts-noto-cjk || fc-list | grep -qi "noto sans cjk"; } >/dev/null 2>&1 || need="$$need fonts-noto-cjk"; \
+	command -v npm >/dev/null || need="$$need nodejs npm"; \
+	[ -z "$$need" ] && exit 0; \
+	if ! command -v apt-get >/dev/null; then \
+	  echo "make test needs:$$need (Chromium at $(CHROMIUM), or set CHROMIUM=/path; CJK fonts; npm). Install them with your package manager."; exit 1; \
+	elif [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif sudo -n true 2>/dev/null; then sudo="sudo"; \
+	else echo "make test needs:$$need. Install them, then run make test again: sudo apt-get install -y$$need"; exit 1; fi; \
+	echo "Installing$$need with apt-get (about two minutes)"; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$$need >/dev/null
 
 ## Migrate, load the reference data, and the demo catalogue on an empty database.
 bootstrap: install
@@ -53,8 +71,7 @@ check: install
 	$(MANAGE) makemigrations --check --dry-run
 
 ## The whole suite: lint, system checks, missing migrations, unit, integration, browser.
-test: install node_modules/.package-lock.json
-	@test -x $(CHROMIUM) || { echo "Chromium is missing at $(CHROMIUM): install Debian's package with 'apt-get install -y chromium fonts-noto-cjk' (or set CHROMIUM=/path)."; exit 1; }
+test: install system-packages node_modules/.package-lock.json
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(MANAGE) check

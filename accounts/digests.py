@@ -6,7 +6,7 @@ standards each distinct saved search finds once, then groups in Python, so the n
 of queries does not grow with the number of members (only with the number of distinct
 saved searches). The changes are indexed by standard, regulation and sector, so each
 member only looks at the changes it can match. Each change is described once per
-language (standards.timeline) and its e-mail fragment rendered once per language; a
+language (standards.changelog) and its e-mail fragment rendered once per language; a
 member's message joins fragments.
 
 Sending goes through Delivery rows, one per member and period (a unique constraint):
@@ -45,9 +45,10 @@ from accounts.models import (
     Subscription,
     WatchItem,
 )
+from standards.changelog import ChangeEntry, change_entries, public_changes
+from standards.entries import Filters
 from standards.filters import StandardFilterSet
 from standards.models import Change, Standard
-from standards.timeline import ChangeEntry, Filters, change_entries, public_changes
 
 logger = logging.getLogger(__name__)
 

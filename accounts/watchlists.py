@@ -35,12 +35,13 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.access import login_required, membership_or_404, owner_or_404
 from accounts.models import Membership, Role, WatchItem, Watchlist, WatchlistVisit
-from standards import timeline
+from standards import calendar, changelog
+from standards.entries import Filters, RecordLink
 from standards.models import Citation, DatePrecision, Standard, Status, TechnicalRegulation
 
 Record = Standard | TechnicalRegulation
 
-# The dates a watchlist plans for (keys of standards.timeline.DATE_KINDS).
+# The dates a watchlist plans for (keys of standards.calendar.DATE_KINDS).
 STANDARD_DATE_KINDS = ["implementation", "withdrawal", "dow"]
 CITATION_DATE_KIND = "presumption-ends"
 REGULATION_DATE_KINDS = ["applies-from", "transition-ends", "repealed"]
@@ -204,7 +205,7 @@ def _presumption_ends(items: Iterable[WatchItem], today: datetime.date) -> dict[
 
 def record_dates(
     record: Record, citations: Sequence[Citation], today: datetime.date, *, uid_prefix: str
-) -> list[timeline.DateEntry]:
+) -> list[calendar.DateEntry]:
     """The record's dates from today on, earliest first, as calendar entries."""
     entries = []
     if isinstance(record, Standard):
@@ -212,16 +213,16 @@ def record_dates(
     else:
         kinds, source = REGULATION_DATE_KINDS, "regulation"
     for key in kinds:
-        kind = timeline.DATE_KINDS[key]
+        kind = calendar.DATE_KINDS[key]
         day = getattr(record, kind.field)
         if day and day >= today:
             uid = f"{uid_prefix}{key}-{source}-{record.pk}"
-            entries.append(timeline.DateEntry(day, kind, record, uid, today))
-    kind = timeline.DATE_KINDS[CITATION_DATE_KIND]
+            entries.append(calendar.DateEntry(day, kind, record, uid, today))
+    kind = calendar.DATE_KINDS[CITATION_DATE_KIND]
     for citation in citations:
         uid = f"{uid_prefix}{kind.key}-citation-{citation.pk}"
         entries.append(
-            timeline.DateEntry(
+            calendar.DateEntry(
                 citation.presumption_ends, kind, record, uid, today, citation.regulation
             )
         )
@@ -230,17 +231,17 @@ def record_dates(
 
 
 @dataclasses.dataclass
-class WatchedRecord(timeline.RecordLink):
+class WatchedRecord(RecordLink):
     """One item as the watchlist page and the exports show it."""
 
     item: WatchItem
     record: Record
     status: RecordStatus
-    dates: list[timeline.DateEntry]
-    changes: list[timeline.ChangeEntry] = dataclasses.field(default_factory=list)
+    dates: list[calendar.DateEntry]
+    changes: list[changelog.ChangeEntry] = dataclasses.field(default_factory=list)
 
     @property
-    def next_date(self) -> timeline.DateEntry | None:
+    def next_date(self) -> calendar.DateEntry | None:
         return self.dates[0] if self.dates else None
 
     @property
@@ -277,11 +278,11 @@ def attach_changes(rows: Sequence[WatchedRecord], since: datetime.datetime) -> i
     if not rows:
         return 0
     changes = (
-        timeline.public_changes(timeline.Filters())
+        changelog.public_changes(Filters())
         .filter(Q(standard_id__in=standard_ids) | Q(regulation_id__in=regulation_ids))
         .filter(created_at__gt=since)[:CHANGES_LIMIT]
     )
-    entries = timeline.change_entries(changes)
+    entries = changelog.change_entries(changes)
     by_standard, by_regulation = defaultdict(list), defaultdict(list)
     for entry in entries:
         if entry.change.standard_id:
@@ -614,7 +615,7 @@ def _user_name(user) -> str:
     return user.get_full_name() or user.email
 
 
-def _upcoming_what(entry: timeline.DateEntry | None) -> str:
+def _upcoming_what(entry: calendar.DateEntry | None) -> str:
     if entry is None:
         return ""
     if entry.regulation is not None:
@@ -751,7 +752,7 @@ def watchlist_ical(request: HttpRequest, token: str) -> HttpResponse:
         key=lambda entry: (entry.date, entry.kind.key, entry.code),
     )
     site = settings.SITE_URL.rstrip("/")
-    body = timeline.ical_calendar(
+    body = calendar.ical_calendar(
         entries,
         name=_("CESIP watchlist: %(watchlist)s") % {"watchlist": watchlist.name},
         absolute=lambda path: site + path,

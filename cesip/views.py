@@ -17,7 +17,8 @@ HOME_ITEMS = 6
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     # The page has its own large search box; the header's would repeat it.
-    from standards.timeline import latest_changes, upcoming_dates
+    from standards.calendar import upcoming_dates
+    from standards.changelog import latest_changes
 
     ctx = {
         "sectors": _sectors_with_both_names(),

@@ -6,6 +6,8 @@ Neutral: imports no app of the project.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -27,6 +29,17 @@ def site_host() -> str:
 def is_chinese(language: str | None = None) -> bool:
     """Whether `language` (default: the active one) is Chinese."""
     return (language or get_language() or "").startswith("zh")
+
+
+def join_list(items: Iterable[Any]) -> str:
+    """Items joined as the active language lists them: Chinese uses the enumeration comma
+    (、), not a comma and a space."""
+    return ("、" if is_chinese() else ", ").join(str(item) for item in items)
+
+
+def headed(head: Any, text: Any) -> str:
+    """“GB 4706.1-2024: text”, with the full-width colon in Chinese."""
+    return f"{head}{'：' if is_chinese() else ': '}{text}"
 
 
 def without_nul(text: str) -> str:

@@ -9,42 +9,21 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import BooleanField, F, Func, Q, Subquery
+from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.utils.translation import gettext_lazy as _
 
 from sectors.models import Sector
-from standards import search
 from standards.models import Body, Jurisdiction, LegalForce, Standard, Status, TechnicalRegulation
+from standards.search.expressions import candidates_order, pk_in
+from standards.search.postgres import search_standards
+from standards.search.query import Query, find_products, read_query
 
 SORTS = {
     "relevance": _("Relevance"),
     "newest": _("Newest"),
     "implementation": _("Implementation date"),
 }
-
-
-class _InSet(Func):
-    output_field = BooleanField()
-
-    def as_sql(self, compiler, connection, **extra):
-        pk, pk_params = compiler.compile(self.source_expressions[0])
-        ids, ids_params = compiler.compile(self.source_expressions[1])
-        return f"({pk} IN {ids}) IS TRUE", (*pk_params, *ids_params)
-
-
-def in_set(ids) -> Q:
-    """`(pk IN (ids)) IS TRUE` for a values() queryset of primary keys (a sector's
-    standards), when no words and no other relation narrow the search.
-
-    Plain `pk IN (subquery)` becomes a join, and PostgreSQL then walks the newest-first
-    index probing the link table once per row (20,000 probes for a sector). Wrapped, the
-    subquery runs once into a hash table ("hashed SubPlan") that each row is checked
-    against while the index is walked, until RESULT_LIMIT + 1 rows: a few milliseconds.
-    Not otherwise: the planner guesses that half the rows pass, and walks the index
-    instead of reading the word index or joining the other relation. (The hash table
-    must fit in hash_mem, 8 MB by default: about 150,000 standards in one sector.)"""
-    return Q(_InSet(F("pk"), Subquery(ids)))
 
 
 class CesipFilterSet(django_filters.FilterSet):
@@ -125,7 +104,7 @@ class StandardFilterSet(CesipFilterSet):
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
-        self.query = search.Query()
+        self.query = Query()
         for name in ("issued_after", "issued_before", "implemented_after", "implemented_before"):
             self.filters[name].field.widget = forms.DateInput(attrs={"type": "date"})
 
@@ -134,7 +113,7 @@ class StandardFilterSet(CesipFilterSet):
     def filter_q(self, queryset, name, value):
         # Read here, applied last in `qs`: the search takes its candidates from rows
         # that the other filters have already narrowed.
-        self.query = search.find_products(search.read_query(value))
+        self.query = find_products(read_query(value))
         return queryset
 
     def filter_exact_list(self, queryset, name, value):
@@ -166,13 +145,13 @@ class StandardFilterSet(CesipFilterSet):
         return queryset.filter(pk__in=through.values("standard_id"))
 
     def _linked(self, queryset, ids):
-        """Standards among `ids` (a sector's): alone, see `in_set`; with words to search
+        """Standards among `ids` (a sector's): alone, see `pk_in(hashed=True)`; with words to search
         or another relation filter, a plain `pk IN (ids)`, which the planner joins with
         the word matches or the other, usually smaller, set."""
         data = self.form.cleaned_data
         if (data.get("q") or "").strip() or data.get("ics") or data.get("regulation"):
             return queryset.filter(pk__in=ids)
-        return queryset.filter(in_set(ids))
+        return queryset.filter(pk_in(ids, hashed=True))
 
     def filter_sort(self, queryset, name, value):
         return queryset  # applied last, in `qs`, so that it sees the rank
@@ -182,9 +161,9 @@ class StandardFilterSet(CesipFilterSet):
         queryset = super().qs
         sort = self.form.cleaned_data.get("sort") if hasattr(self.form, "cleaned_data") else ""
         sort = sort or "relevance"
-        order = search.candidates_order(sort)
+        order = candidates_order(sort)
         if self.query or self.query.products:
-            queryset = search.search_standards(queryset, self.query, order=order)
+            queryset = search_standards(queryset, self.query, order=order)
             if sort == "relevance":
                 # Among equals: a document before its parts, then by number.
                 order = [

@@ -1,9 +1,14 @@
+from collections.abc import Iterable, Sequence
+
 from django import forms
 from django.core.validators import FileExtensionValidator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from sectors.models import Sector
+from standards.entries import Filters
 from standards.identifiers import IdentifierError, describe_identifier_error, parse_identifier
-from standards.models import Standard, printed_form
+from standards.models import Jurisdiction, Standard, printed_form
 
 
 class StandardAdminForm(forms.ModelForm):
@@ -80,3 +85,103 @@ class HarmonisedListForm(forms.Form):
         help_text=_("CSV (UTF-8, UTF-8 with BOM or GBK) or XLSX."),
         validators=[FileExtensionValidator(["csv", "xlsx"])],
     )
+
+
+class ListedValuesField(forms.Field):
+    """The values a query parameter is given (?sector=toys&sector=leather), stripped, blank
+    ones and repeats left out; checking them is the form's job."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[str]:
+        values = value if isinstance(value, list | tuple) else [value] if value else []
+        seen: list[str] = []
+        for item in values:
+            item = str(item).strip()
+            if item and item not in seen:
+                seen.append(item)
+        return seen
+
+
+def _shown(value: str) -> str:
+    """A user-typed value, short enough to quote back in a message."""
+    return value if len(value) <= 40 else value[:40] + "…"
+
+
+class TimelineFilterForm(forms.Form):
+    """The filters of the calendar and of what's new: ?sector=…&jurisdiction=cn|eu&kind=…
+    &past=1. They come from URLs people share and edit, so a value the form does not
+    understand is dropped and said in `problems` while the rest still applies: the form is
+    never invalid, and `filters()` gives what it understood."""
+
+    sector = ListedValuesField(required=False)
+    jurisdiction = ListedValuesField(required=False)
+    kind = ListedValuesField(required=False)
+    past = ListedValuesField(required=False)
+
+    MARKETS = {"cn": Jurisdiction.CN, "eu": Jurisdiction.EU}
+    TRUE_VALUES = {"1", "on", "true", "yes"}
+    FALSE_VALUES = {"", "0", "off", "false", "no"}
+
+    def __init__(self, data, *, kinds: Iterable[str], sectors: Sequence[Sector]):
+        """`kinds`: the values allowed for `kind` (date kinds on the calendar, change kinds
+        on what's new); `sectors`: the list the page shows anyway, so slugs are checked
+        without another query."""
+        super().__init__(data)
+        self.kinds = list(kinds)
+        self.by_slug = {sector.slug: sector for sector in sectors}
+        self.problems: list[str] = []
+
+    def clean_sector(self) -> list[Sector]:
+        kept = []
+        for slug in self.cleaned_data["sector"]:
+            if slug in self.by_slug:
+                kept.append(self.by_slug[slug])
+            else:
+                self.problems.append(
+                    gettext("Unknown sector “%(value)s”.") % {"value": _shown(slug)}
+                )
+        return kept
+
+    def clean_jurisdiction(self) -> list[str]:
+        kept: list[str] = []
+        for code in self.cleaned_data["jurisdiction"]:
+            market = self.MARKETS.get(code.lower())
+            if market is None:
+                self.problems.append(
+                    gettext("Unknown market “%(value)s”: use cn or eu.") % {"value": _shown(code)}
+                )
+            elif market not in kept:
+                kept.append(market)
+        return kept
+
+    def clean_kind(self) -> list[str]:
+        kept = []
+        for kind in self.cleaned_data["kind"]:
+            if kind in self.kinds:
+                kept.append(kind)
+            else:
+                self.problems.append(gettext("Unknown kind “%(value)s”.") % {"value": _shown(kind)})
+        return kept
+
+    def clean_past(self) -> bool:
+        values = [value.lower() for value in self.cleaned_data["past"]]
+        if values and values[-1] in self.TRUE_VALUES:
+            return True
+        if values and values[-1] not in self.FALSE_VALUES:
+            self.problems.append(
+                gettext("“%(value)s” is not a yes or no for past dates.")
+                % {"value": _shown(values[-1])}
+            )
+        return False
+
+    def filters(self) -> Filters:
+        self.is_valid()  # never invalid: what was not understood is in `problems`
+        data = self.cleaned_data
+        return Filters(
+            sectors=data["sector"],
+            jurisdictions=data["jurisdiction"],
+            kinds=data["kind"],
+            past=data["past"],
+            problems=self.problems,
+        )

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 from django.utils import translation
 
 from sectors.management.commands.load_reference_data import DATA_DIR, load_sectors
@@ -39,6 +40,50 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         call_command("load_reference_data", stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
+@pytest.fixture(scope="module")
+def module_rows(django_db_setup, django_db_blocker):
+    """A transaction around a whole test module, for rows that are costly to make: a
+    module-scoped fixture builds them once inside `with module_rows.unblock():`, every
+    test of the module sees them (each test runs in a savepoint inside this transaction,
+    so what a test writes is still undone after it), and they are rolled back when the
+    module ends. Tests that commit (live server) cannot share them."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+    yield django_db_blocker
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(django_db_setup, django_db_blocker):
+    """The database as `load_demo --if-empty` leaves it on the reference tables alone:
+    loaded once, in a transaction that is rolled back, and copied (tests/snapshots.py)."""
+    import io
+
+    from django.core.management import call_command
+
+    from standards.models import Standard
+    from tests.snapshots import TableSnapshot
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        assert not Standard.objects.exists(), "the demo is loaded on an empty catalogue"
+        out = io.StringIO()
+        call_command("load_demo", "--if-empty", stdout=out)
+        snapshot = TableSnapshot.take(output=out.getvalue())
+        transaction.set_rollback(True)
+    return snapshot
+
+
+@pytest.fixture
+def demo_catalogue(db, demo_snapshot):
+    """The demo catalogue (data/demo/), restored from the session's snapshot inside this
+    test's transaction. Live-server tests use `demo_site` instead."""
+    demo_snapshot.restore()
+    return demo_snapshot
 
 
 @pytest.fixture

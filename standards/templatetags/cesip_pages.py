@@ -14,7 +14,7 @@ register = template.Library()
 @register.filter
 def countdown(day: datetime.date | None, today: datetime.date | None = None) -> str:
     """“in 43 days”, “today”, “12 days ago”."""
-    from standards.timeline import countdown as days_from
+    from standards.calendar import countdown as days_from
 
     return days_from(day, today or timezone.localdate()) if day else ""
 

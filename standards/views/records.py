@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from sectors.models import Sector
-from standards import search
 from standards.identifiers import (
     CHINESE_TYPE_SUFFIXES,
     IdentifierError,
@@ -31,6 +30,8 @@ from standards.models import (
     TechnicalRegulation,
 )
 from standards.requirements import covers
+from standards.search.postgres import closest_identifiers
+from standards.search.query import read_query
 
 RECENT_CHANGES = 5
 
@@ -102,7 +103,7 @@ class StandardNotFound(Http404):
 
 def _not_found(request: HttpRequest, slug: str) -> HttpResponse:
     typed = slug.replace("-", " ")
-    closest = search.closest_identifiers(search.read_query(typed), limit=8)
+    closest = closest_identifiers(read_query(typed), limit=8)
     if not closest:
         closest = list(Standard.objects.public().filter(slug__startswith=slug.split("-")[0])[:8])
     ctx = {"typed": typed, "closest": closest, "robots": "noindex"}

@@ -8,11 +8,17 @@ from django.views.decorators.http import require_safe
 
 from cesip.web import page_number
 from sectors.models import HsCode, Sector
-from standards import search
-from standards.facets import FACET_ORDER, facet_counts
 from standards.filters import SORTS, StandardFilterSet
 from standards.identifiers import edition_keys
 from standards.models import Standard, TechnicalRegulation
+from standards.search.facets import FACET_ORDER, facet_counts
+from standards.search.postgres import (
+    closest_identifiers,
+    fallback_standards,
+    search_regulations,
+    suggest_spelling,
+)
+from standards.search.query import Query, highlight_terms
 
 PAGE_SIZE = 20
 REGULATIONS_SHOWN = 5
@@ -43,7 +49,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
         "problems": problems,
         "sorts": SORTS,
         "searched": bool(query or query.products or has_filters),
-        "terms": search.highlight_terms(query),
+        "terms": highlight_terms(query),
         "hide_header_search": True,
         "has_filters": has_filters,
     }
@@ -78,9 +84,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
             ctx["matching_sectors"] = _matching_sectors(query.text)
         if number == 1:
             ctx["regulations"] = list(
-                search.search_regulations(TechnicalRegulation.objects.public(), query)[
-                    :REGULATIONS_SHOWN
-                ]
+                search_regulations(TechnicalRegulation.objects.public(), query)[:REGULATIONS_SHOWN]
             )
         if not facets.total:
             _no_results(ctx, filterset, query)
@@ -114,7 +118,7 @@ def _matching_sectors(text: str) -> list[Sector]:
     ]
 
 
-def _explain(rows: list[Standard], query: search.Query) -> None:
+def _explain(rows: list[Standard], query: Query) -> None:
     """Say why a row matched through a product word (its title may not name it)."""
     for row in rows:
         row.reasons = []
@@ -131,14 +135,14 @@ def _explain(rows: list[Standard], query: search.Query) -> None:
                 row.reasons.append((product, linked))
 
 
-def _no_results(ctx: dict, filterset: StandardFilterSet, query: search.Query) -> None:
+def _no_results(ctx: dict, filterset: StandardFilterSet, query: Query) -> None:
     data = filterset.data.copy()
     data.pop("q", None)
     others = StandardFilterSet(data, queryset=public_standards()).qs.order_by()
-    similar = list(search.fallback_standards(others, query).order_by("-rank", "key")[:10])
+    similar = list(fallback_standards(others, query).order_by("-rank", "key")[:10])
     ctx["similar"] = similar
-    ctx["closest"] = search.closest_identifiers(query)
-    ctx["spelling"] = search.suggest_spelling(query, [s.title_en or "" for s in similar])
+    ctx["closest"] = closest_identifiers(query)
+    ctx["spelling"] = suggest_spelling(query, [s.title_en or "" for s in similar])
 
 
 def _query_string(request: HttpRequest) -> str:

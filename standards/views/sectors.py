@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from sectors.models import HsCode, Sector
-from standards import search
 from standards.models import Change, Jurisdiction, LegalForce, Standard, TechnicalRegulation
 from standards.requirements import LIVE, requirement_sheet
+from standards.search.query import find_products, normalise, read_query
 
 CHART_MONTHS = 24
 SECTOR_STANDARDS_SHOWN = 15
@@ -150,7 +150,7 @@ HS_CODE = re.compile(r"^\d{2}(?:\.?\d{2}){0,4}$")
 @require_safe
 def product_finder(request: HttpRequest) -> HttpResponse:
     """/products/?q=hair+dryer&market=eu or ?hs=851631&market=cn → a requirement sheet."""
-    text = search.normalise(request.GET.get("q", ""))[:200]
+    text = normalise(request.GET.get("q", ""))[:200]
     hs_text = request.GET.get("hs", "").strip()
     market_value = request.GET.get("market", "").strip().lower()
     problems, products, codes = [], [], []
@@ -166,7 +166,7 @@ def product_finder(request: HttpRequest) -> HttpResponse:
         else:
             codes = [code]
     if text:
-        products = search.find_products(search.read_query(text)).products
+        products = find_products(read_query(text)).products
         codes = sorted({*codes, *(c for p in products for c in p.hs_codes)})
         if not products and not hs_text:
             problems.append(

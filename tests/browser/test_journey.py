@@ -2,20 +2,16 @@
 requirement sheet for the EU, through the GB standard, its European counterpart, the
 comparison, the EU act and the sector page. Screenshots in both languages, axe on each."""
 
-import os
-
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture
-def demo_site(live_server, transactional_db):
-    with open(os.devnull, "w") as quiet:
-        call_command("load_reference_data", stdout=quiet)
-        call_command("load_demo", stdout=quiet)
+def demo_site(live_server, transactional_db, demo_snapshot):
+    """The demo catalogue, committed for the live server (loaded once for the session)."""
+    demo_snapshot.restore()
     return live_server.url
 
 

@@ -4,7 +4,6 @@ The catalogue here is real: the demo's Chinese standards (SAMR layout, each with
 source) and rows of the ISO and IEC publication lists, with two product terms.
 """
 
-import math
 import re
 from pathlib import Path
 
@@ -17,13 +16,27 @@ from sectors.models import HsCode, ProductTerm
 from standards import search
 from standards.imports import import_publications, import_samr_list
 from standards.models import Standard
+from standards.search import planner, postgres
+from standards.search.expressions import text_query
+from standards.search.query import MAX_QUERY_LENGTH, read_query
 from tests.factories import cite, make_regulation, make_standard
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(scope="module")
+def _catalogue(module_rows):
+    """Built once for the module (see module_rows); each test's own writes roll back."""
+    with module_rows.unblock():
+        _build_catalogue()
+
+
 @pytest.fixture
-def catalogue(reference_tables):
+def catalogue(_catalogue, db):
+    pass
+
+
+def _build_catalogue():
     import_samr_list(ROOT / "data" / "demo" / "cn_standards.csv")
     import_publications(ROOT / "tests" / "data" / "iso_sample.csv", "iso")
     import_publications(ROOT / "tests" / "data" / "iec_sample.csv", "iec")
@@ -76,21 +89,21 @@ def results(client, query, language="en", **params):
     ],
 )
 def test_read_query_splits_identifiers_english_and_chinese(text, keys, english, chinese):
-    query = search.read_query(text)
+    query = read_query(text)
     assert [p.key for p in query.identifiers] == keys
     assert query.english == english
     assert [pieces[0] for pieces in query.chinese] == chinese
 
 
 def test_read_query_keeps_bare_numbers_but_not_years():
-    query = search.read_query("6675.1 2014")
+    query = read_query("6675.1 2014")
     assert query.numbers == ["6675.1"]
     assert query.english == "2014"
 
 
 def test_overlong_query_is_shortened_and_said_so():
-    query = search.read_query("toys " * 100)
-    assert query.shortened and len(query.text) == search.MAX_QUERY_LENGTH
+    query = read_query("toys " * 100)
+    assert query.shortened and len(query.text) == MAX_QUERY_LENGTH
 
 
 # -- ranking on real records -------------------------------------------------------------
@@ -298,7 +311,7 @@ def test_an_empty_result_offers_to_clear_the_filters(client, catalogue):
 
 
 # -- taking the newest matches of the words ------------------------------------------------
-STATS = search._WordStatistics(200_000, {"safeti": 0.2, "电器": 0.04, "安全": 0.32}, 0.006)
+STATS = planner.WordStatistics(200_000, {"safeti": 0.2, "电器": 0.04, "安全": 0.32}, 0.006)
 
 
 @pytest.mark.parametrize(
@@ -317,7 +330,7 @@ STATS = search._WordStatistics(200_000, {"safeti": 0.2, "电器": 0.04, "安全"
     ],
 )
 def test_the_share_of_rows_a_tsquery_can_match(printed, share):
-    assert search._share_at_most(printed, STATS) == pytest.approx(share)
+    assert planner.share_at_most(printed, STATS) == pytest.approx(share)
 
 
 def test_common_words_walk_the_index_and_rare_ones_sort(catalogue, monkeypatch):
@@ -325,14 +338,14 @@ def test_common_words_walk_the_index_and_rare_ones_sort(catalogue, monkeypatch):
     from django.db import connection
 
     def walks(text):
-        return search._words_walk_index(search._text_query(search.read_query(text)))
+        return planner.words_walk_index(text_query(read_query(text)))
 
-    monkeypatch.setattr(search, "_statistics", (-math.inf, None))
+    planner.forget_statistics()
     assert walks("安全")  # never analysed: no statistics, walk the index
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE standards_standard")
     assert walks("安全")  # the statistics read a moment ago are kept for a minute
-    monkeypatch.setattr(search, "_statistics", (-math.inf, None))
+    planner.forget_statistics()
     assert not walks("安全")  # a few dozen rows of a small catalogue: below √(1,001 × rows)
     monkeypatch.setattr(search, "RESULT_LIMIT", 1)  # √(2 × rows): 安全 is now above it
     assert walks("安全")
@@ -343,7 +356,7 @@ def test_both_ways_of_taking_candidates_give_the_same_page(client, catalogue, mo
     monkeypatch.setattr(search, "RESULT_LIMIT", 5)  # more matches than candidates
     pages = []
     for walk in (True, False):
-        monkeypatch.setattr(search, "_words_walk_index", lambda tsquery, walk=walk: walk)
+        monkeypatch.setattr(postgres, "words_walk_index", lambda tsquery, walk=walk: walk)
         slugs, html = results(client, "安全")
         assert "5+ standards" in html
         pages.append(slugs)
@@ -355,10 +368,8 @@ def test_the_statistics_are_read_from_postgresql(catalogue, monkeypatch):
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE standards_standard")
-    monkeypatch.setattr(search, "_statistics", (-math.inf, None))
-    printed, stats = search._printed_and_statistics(
-        search._text_query(search.read_query("安全 it's"))
-    )
+    planner.forget_statistics()
+    printed, stats = planner.printed_and_statistics(text_query(read_query("安全 it's")))
     assert "'安全'" in printed
     assert stats.rows == pytest.approx(Standard.objects.count(), rel=0.2)
     assert stats.shares["安全"] > 0.05  # in many of the demo's Chinese titles

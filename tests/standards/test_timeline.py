@@ -7,7 +7,7 @@ import icalendar
 import pytest
 import time_machine
 
-from standards import changes, timeline
+from standards import calendar, changelog, changes
 from standards.models import Change, ChangeKind, ChangeVia, Stage
 from tests.factories import cite, make_regulation, make_standard
 
@@ -226,7 +226,7 @@ def test_calendar_query_count_is_fixed(
 
 
 def test_upcoming_dates_helper(catalogue, toy_directive):
-    entries = timeline.upcoming_dates(limit=2)
+    entries = calendar.upcoming_dates(limit=2)
     assert [(e.code, e.date, e.kind.key) for e in entries] == [
         ("GB 4706.1-2024", days(43), "implementation"),
         ("EN 71-1:2014+A1:2018", days(150), "presumption-ends"),
@@ -234,9 +234,9 @@ def test_upcoming_dates_helper(catalogue, toy_directive):
     assert entries[0].url == "/en/standards/gb-4706-1-2024/"
     assert entries[0].countdown == "in 43 days"
     assert entries[1].regulation == toy_directive
-    toys = timeline.upcoming_dates(sectors=["toys"])
+    toys = calendar.upcoming_dates(sectors=["toys"])
     assert {e.code for e in toys} == {"EN 71-1:2014+A1:2018", "Directive 2009/48/EC"}
-    assert timeline.upcoming_dates(sectors=["no-such-sector"]) == []
+    assert calendar.upcoming_dates(sectors=["no-such-sector"]) == []
 
 
 # What's new
@@ -391,7 +391,7 @@ def test_an_issue_year_made_exact_is_told_at_each_precision(catalogue):
     standard.save()
     standard.issued_date, standard.issued_precision = datetime.date(2024, 6, 20), "day"
     changes.save_record(standard, via=ChangeVia.IMPORT)
-    (entry,) = timeline.latest_changes()
+    (entry,) = changelog.latest_changes()
     assert entry.sentences == [
         "Issue date moved from 2024 to 2024-06-20",
         "The issue date is now known to the day",
@@ -399,12 +399,12 @@ def test_an_issue_year_made_exact_is_told_at_each_precision(catalogue):
 
 
 def test_latest_changes_helper(dated_change):
-    (entry,) = timeline.latest_changes()
+    (entry,) = changelog.latest_changes()
     assert entry.code == "GB 4706.1-2024"
     assert entry.url == "/en/standards/gb-4706-1-2024/"
     assert entry.sentences == ["Implementation date moved from 2025-01-01 to 2025-07-01"]
     assert entry.kind == ChangeKind.DATES
-    assert timeline.latest_changes(sectors=["toys"]) == []
+    assert changelog.latest_changes(sectors=["toys"]) == []
 
 
 # Glossary
@@ -438,5 +438,5 @@ def test_calendar_links_each_kind_of_date_to_the_glossary(client, catalogue, toy
     assert 'href="/en/glossary/#dow"' in html
     assert 'href="/en/glossary/#presumption-ends"' in html
     glossary = get(client, "/en/glossary/")
-    for kind in timeline.DATE_KINDS.values():
+    for kind in calendar.DATE_KINDS.values():
         assert f'id="{kind.anchor}"' in glossary

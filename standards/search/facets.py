@@ -20,7 +20,7 @@ from django.db.models.functions import RowNumber
 
 from cesip.web import is_chinese
 from sectors.models import IcsCode, Sector
-from standards import search
+from standards import search  # search.RESULT_LIMIT, read at each call (tests lower it)
 from standards.models import (
     Body,
     Citation,
