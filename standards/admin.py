@@ -17,16 +17,13 @@ from import_export.formats.base_formats import CSV, XLSX
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationTabularInline
 from simple_history.admin import SimpleHistoryAdmin
 
+from cesip.tabular import ImportPreview, ImportRefused
 from standards import changes
-from standards.eu_imports import import_harmonised_list
 from standards.forms import HarmonisedListForm, PublicationListForm, StandardAdminForm
 from standards.identifiers import IdentifierError, parse_identifier
-from standards.imports import (
-    ImportPreview,
-    ImportRefused,
-    StandardResource,
-    preview_publications,
-)
+from standards.imports.admin_resource import StandardResource
+from standards.imports.harmonised import import_harmonised_list
+from standards.imports.publications import preview_publications
 from standards.models import (
     Adoption,
     Body,

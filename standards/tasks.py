@@ -5,8 +5,9 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django_tasks import task
 
-from standards.eu_imports import import_cen_list
-from standards.imports import PUBLICATION_LISTS, import_publications, import_samr_list
+from standards.imports.cen import import_cen_list
+from standards.imports.publications import PUBLICATION_LISTS, import_publications
+from standards.imports.samr import import_samr_list
 
 # Curated lists (hundreds of rows, links between rows): validated whole and written in
 # one transaction; `dry_run=True` shows exactly what an import would do.

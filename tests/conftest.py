@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import translation
 
-from sectors.management.commands.load_reference_data import DATA_DIR, load_sectors
+from sectors.reference import DATA_DIR, load_sectors
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by
 # fixtures next to it are still plain synchronous calls.

@@ -9,6 +9,7 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from sectors.models import Sector
+from standards.bodies import body
 from standards.models import (
     Adoption,
     Body,
@@ -17,23 +18,10 @@ from standards.models import (
     TechnicalRegulation,
 )
 
-BODIES = {
-    "SAC": ("Standardization Administration of China", "国家标准化管理委员会", "CN"),
-    "CEN": ("European Committee for Standardization", "欧洲标准化委员会", "EU"),
-    "CENELEC": (
-        "European Committee for Electrotechnical Standardization",
-        "欧洲电工标准化委员会",
-        "EU",
-    ),
-    "ISO": ("International Organization for Standardization", "国际标准化组织", "INT"),
-    "IEC": ("International Electrotechnical Commission", "国际电工委员会", "INT"),
-}
 
-
-def make_body(code: str = "SAC", **kw) -> Body:
-    name_en, name_zh, jurisdiction = BODIES.get(code, (code, code, "INT"))
-    defaults = {"name_en": name_en, "name_zh_hans": name_zh, "jurisdiction": jurisdiction}
-    return Body.objects.get_or_create(code=code, defaults={**defaults, **kw})[0]
+def make_body(code: str = "SAC") -> Body:
+    """The body from the product's table (data/bodies.csv)."""
+    return body(code)
 
 
 def make_standard(identifier: str, *, body: str | Body | None = None, **kw) -> Standard:

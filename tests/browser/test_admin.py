@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
-from sectors.management.commands.load_reference_data import DATA_DIR, load_sectors
+from sectors.reference import DATA_DIR, load_sectors
 from tests.factories import make_body, make_standard, make_user
 
 pytestmark = pytest.mark.browser

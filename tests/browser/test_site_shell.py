@@ -1,7 +1,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from sectors.management.commands.load_reference_data import DATA_DIR, load_sectors
+from sectors.reference import DATA_DIR, load_sectors
 
 pytestmark = pytest.mark.browser
 

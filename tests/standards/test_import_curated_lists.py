@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from cesip.tabular import ImportRefused
 from sectors.imports import import_market_access, import_product_terms
 from sectors.models import ProductTerm, Sector
-from standards.imports import ImportRefused
+from standards.imports.regulations import import_regulations, import_rule_citations
 from standards.models import Change, Citation, Standard, TechnicalRegulation
-from standards.regulation_imports import import_regulations, import_rule_citations
 from tests.factories import make_regulation, make_standard
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"

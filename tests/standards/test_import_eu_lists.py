@@ -10,8 +10,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from standards.eu_imports import import_cen_list, import_harmonised_list
-from standards.imports import ImportRefused, import_publications
+from cesip.tabular import ImportRefused
+from standards.imports.cen import import_cen_list
+from standards.imports.harmonised import import_harmonised_list
+from standards.imports.publications import import_publications
 from standards.models import Change, Citation, Standard
 from tests.factories import make_regulation
 

@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from standards.imports import ImportRefused, import_publications
+from cesip.tabular import ImportRefused
+from standards.imports.publications import import_publications
 from standards.models import Change, ChangeKind, ChangeVia, Stage, Standard
 
 pytestmark = pytest.mark.django_db

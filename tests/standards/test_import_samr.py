@@ -6,7 +6,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from standards.imports import ImportRefused, import_samr_list, read_table
+from cesip.tabular import ImportRefused, read_table
+from standards.imports.samr import import_samr_list
 from standards.models import Change, ChangeKind, Replacement, Stage, Standard, Status
 
 pytestmark = pytest.mark.django_db

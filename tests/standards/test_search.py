@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from sectors.models import HsCode, ProductTerm
 from standards import search
-from standards.imports import import_publications, import_samr_list
+from standards.imports.publications import import_publications
+from standards.imports.samr import import_samr_list
 from standards.models import Standard
 from standards.search import planner, postgres
 from standards.search.expressions import text_query

@@ -4,8 +4,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from cesip.tabular import read_table
 from standards.identifiers import IdentifierError, parse_identifier
-from standards.imports import TRAILING_NOTE, read_table
+from standards.imports.samr import TRAILING_NOTE
 
 DEMO_DIR = settings.BASE_DIR / "data" / "demo"
 LISTS = {"iso": "iso_publications_en.csv", "iec": "iec_publications_en.csv"}

@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from standards.imports import ImportRefused, import_samr_list
+from cesip.tabular import ImportRefused
+from standards.imports.samr import import_samr_list
 
 
 class Command(BaseCommand):

@@ -3,7 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from standards.imports import PUBLICATION_LISTS, ImportRefused, import_publications
+from cesip.tabular import ImportRefused
+from standards.imports.publications import PUBLICATION_LISTS, import_publications
 
 
 class Command(BaseCommand):

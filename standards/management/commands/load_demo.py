@@ -6,11 +6,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from cesip.tabular import ImportRefused, ImportReport
 from sectors.imports import import_market_access, import_product_terms
-from standards.eu_imports import import_cen_list, import_harmonised_list
-from standards.imports import ImportRefused, ImportReport, import_publications, import_samr_list
+from standards.imports.cen import import_cen_list
+from standards.imports.harmonised import import_harmonised_list
+from standards.imports.publications import import_publications
+from standards.imports.regulations import import_regulations, import_rule_citations
+from standards.imports.samr import import_samr_list
 from standards.models import Standard, TechnicalRegulation
-from standards.regulation_imports import import_regulations, import_rule_citations
 
 DEMO_DIR = settings.BASE_DIR / "data" / "demo"
 

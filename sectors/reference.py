@@ -1,37 +1,20 @@
+"""The reference tables the product ships under data/: ICS, CCS and HS 2022 codes,
+the ten sectors and the codes that define them, and curators' translations of the
+code titles. Each loader is idempotent and returns the number of rows it read; the
+`load_reference_data` command runs them in order (see REFERENCE_FILES)."""
+
+from __future__ import annotations
+
 import csv
 from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
 from django.db import models, transaction
 
 from sectors.models import CcsCode, HsCode, IcsCode, Sector
 
 DATA_DIR = Path(settings.BASE_DIR) / "data"
-
-
-class Command(BaseCommand):
-    help = "Load the reference data the product ships under data/ (idempotent)."
-
-    def handle(self, *args, **options) -> None:
-        steps = [
-            ("ICS codes", load_ics, DATA_DIR / "ics_codes_ed7_en.csv"),
-            ("CCS codes", load_ccs, DATA_DIR / "ccs_codes_zh.csv"),
-            ("HS 2022 codes", load_hs, DATA_DIR / "hs2022_nomenclature_en.csv"),
-            ("Sectors", load_sectors, DATA_DIR / "sectors.csv"),
-            ("Sector codes", load_sector_codes, DATA_DIR / "sector_codes.csv"),
-            ("Chinese ICS titles", load_translations, DATA_DIR / "translations/ics_zh_hans.csv"),
-            ("English CCS names", load_translations, DATA_DIR / "translations/ccs_en.csv"),
-            (
-                "Chinese HS descriptions",
-                load_translations,
-                DATA_DIR / "translations/hs_zh_hans.csv",
-            ),
-        ]
-        for number, (label, loader, path) in enumerate(steps, start=1):
-            count = loader(path)
-            self.stdout.write(f"[{number}/{len(steps)}] {label}: {count} rows from {path.name}.")
 
 
 def _rows(path: Path) -> Iterator[dict[str, str]]:
@@ -159,3 +142,16 @@ def load_translations(path: Path) -> int:
         setattr(obj, source_field, "curator")
     model.objects.bulk_update(objects, [text_field, source_field], batch_size=1000)
     return len(objects)
+
+
+# (what, loader, file) in the order they must run: codes, then sectors, then the links.
+REFERENCE_FILES = [
+    ("ICS codes", load_ics, DATA_DIR / "ics_codes_ed7_en.csv"),
+    ("CCS codes", load_ccs, DATA_DIR / "ccs_codes_zh.csv"),
+    ("HS 2022 codes", load_hs, DATA_DIR / "hs2022_nomenclature_en.csv"),
+    ("Sectors", load_sectors, DATA_DIR / "sectors.csv"),
+    ("Sector codes", load_sector_codes, DATA_DIR / "sector_codes.csv"),
+    ("Chinese ICS titles", load_translations, DATA_DIR / "translations/ics_zh_hans.csv"),
+    ("English CCS names", load_translations, DATA_DIR / "translations/ccs_en.csv"),
+    ("Chinese HS descriptions", load_translations, DATA_DIR / "translations/hs_zh_hans.csv"),
+]

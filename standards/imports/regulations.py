@@ -13,11 +13,20 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from cesip.tabular import (
+    ImportReport,
+    check_rows,
+    match_columns,
+    parse_date,
+    pick,
+    read_table,
+    split,
+    unknown_codes,
+)
 from sectors.models import HsCode, Sector
 from standards import changes
-from standards.eu_imports import _columns, _refuse_if, _require, _split
 from standards.identifiers import IdentifierError, describe_identifier_error, parse_identifier
-from standards.imports import ImportReport, RowError, _date, read_table
+from standards.imports.common import save_if_changed, save_row
 from standards.models import (
     ChangeVia,
     Citation,
@@ -46,11 +55,6 @@ REGULATION_LAYOUT = {
 REGULATION_REQUIRED = ("reference", "jurisdiction", "kind", "short_name_en", "title_en")
 
 
-def _same(stored, value) -> bool:
-    """Empty text may be stored as NULL or "": neither differs from an empty cell."""
-    return (stored or None) == (value or None)
-
-
 def regulation_slug(reference: str) -> str:
     """'Directive 2009/48/EC' → 'directive-2009-48-ec'; 'CNCA-C07-01:2017' → 'cnca-c07-01-2017'."""
     return slugify(reference.replace("/", "-").replace(":", "-").replace(".", "-"))
@@ -58,61 +62,52 @@ def regulation_slug(reference: str) -> str:
 
 def import_regulations(path: Path, *, actor=None, dry_run: bool = False) -> ImportReport:
     header, rows = read_table(Path(path))
-    columns = _columns(header, REGULATION_LAYOUT)
-    _require(columns, REGULATION_REQUIRED)
+    columns = match_columns(header, REGULATION_LAYOUT, REGULATION_REQUIRED)
     known_sectors = dict(Sector.objects.values_list("slug", "pk"))
     known_hs = dict(HsCode.objects.values_list("code", "pk"))
-    references = {row.get(columns["reference"], "").strip() for row in rows}
+    rows = [pick(row, columns) for row in rows]
+    references = {row["reference"] for row in rows}
     references |= set(TechnicalRegulation.objects.values_list("reference", flat=True))
-    records, errors, seen = [], [], {}
-    for number, raw in enumerate(rows, start=1):
-        row = {column: raw.get(name, "").strip() for column, name in columns.items()}
-        row_errors = []
+
+    def read(row):
+        errors = []
         if not row["reference"]:
-            row_errors.append(("reference", _("The reference is empty.")))
-        elif row["reference"] in seen:
-            row_errors.append(
-                (
-                    "reference",
-                    _("The same regulation as row %(row)s.") % {"row": seen[row["reference"]]},
-                )
-            )
-        seen.setdefault(row["reference"], number)
+            errors.append(("reference", _("The reference is empty.")))
         for column, choices in (
             ("jurisdiction", Jurisdiction),
             ("kind", RegulationKind),
             ("conformity_route", ConformityRoute),
         ):
             if row.get(column) and row[column] not in choices.values:
-                row_errors.append(
-                    (column, _("Unknown value “%(value)s”.") % {"value": row[column]})
-                )
+                errors.append((column, _("Unknown value “%(value)s”.") % {"value": row[column]}))
         for column in ("short_name_en", "title_en"):
             if not row.get(column):
-                row_errors.append((column, _("This column cannot be empty.")))
+                errors.append((column, _("This column cannot be empty.")))
         dates = {}
         for column in DATE_FIELDS:
             try:
-                dates[column] = _date(row.get(column, ""))
+                dates[column] = parse_date(row.get(column, ""))
             except ValueError as exc:
-                row_errors.append((column, str(exc)))
-        for column, known in (("sectors", known_sectors), ("hs_codes", known_hs)):
-            unknown = [code for code in _split(row.get(column, "")) if code not in known]
-            if unknown:
-                row_errors.append(
-                    (column, _("Unknown code(s): %(codes)s.") % {"codes": ", ".join(unknown)})
-                )
+                errors.append((column, str(exc)))
+        errors += unknown_codes("sectors", split(row.get("sectors", "")), known_sectors)
+        errors += unknown_codes("hs_codes", split(row.get("hs_codes", "")), known_hs)
         successor = row.get("successor", "")
         if successor and successor not in references:
-            row_errors.append(
+            errors.append(
                 (
                     "successor",
                     _("“%(value)s” is not in this file or the catalogue.") % {"value": successor},
                 )
             )
-        errors += [RowError(number, column, message) for column, message in row_errors]
-        records.append((row, dates))
-    _refuse_if(errors)
+        return (row, dates), errors
+
+    records = check_rows(
+        rows,
+        read,
+        key=lambda row, record: row["reference"],
+        column="reference",
+        same_as=_("The same regulation as row %(row)s."),
+    )
 
     report = ImportReport(rows=len(records))
     with transaction.atomic():
@@ -139,8 +134,7 @@ def import_regulations(path: Path, *, actor=None, dry_run: bool = False) -> Impo
 
 def _save_regulation(row, dates, known_sectors, known_hs, report, actor) -> TechnicalRegulation:
     regulation = TechnicalRegulation.objects.filter(reference=row["reference"]).first()
-    is_new = regulation is None
-    if is_new:
+    if regulation is None:
         regulation = TechnicalRegulation(
             reference=row["reference"], slug=regulation_slug(row["reference"]), published=True
         )
@@ -158,25 +152,12 @@ def _save_regulation(row, dates, known_sectors, known_hs, report, actor) -> Tech
             if values.get(f"{name}_{language}"):
                 values[f"{name}_{language}_source"] = source
     m2m = {
-        "sectors": sorted(known_sectors[slug] for slug in _split(row.get("sectors", ""))),
-        "hs_codes": sorted(known_hs[code] for code in _split(row.get("hs_codes", ""))),
+        "sectors": sorted(known_sectors[slug] for slug in split(row.get("sectors", ""))),
+        "hs_codes": sorted(known_hs[code] for code in split(row.get("hs_codes", ""))),
     }
-    if not is_new:
-        unchanged = all(_same(getattr(regulation, name), value) for name, value in values.items())
-        if unchanged and all(
-            sorted(getattr(regulation, name).values_list("pk", flat=True)) == wanted
-            for name, wanted in m2m.items()
-        ):
-            report.unchanged += 1
-            return regulation
     for name, value in values.items():
         setattr(regulation, name, value)
-    report.changes += len(
-        changes.save_record(regulation, actor=actor, via=ChangeVia.IMPORT, m2m=m2m)
-    )
-    report.created += is_new
-    report.updated += not is_new
-    return regulation
+    return save_row(regulation, report, actor, m2m=m2m)
 
 
 RULE_CITATION_LAYOUT = {
@@ -191,59 +172,51 @@ RULE_CITATION_LAYOUT = {
 def import_rule_citations(path: Path, *, actor=None, dry_run: bool = False) -> ImportReport:
     """Standards that a rule (a CCC implementation rule, a mandatory requirement) names."""
     header, rows = read_table(Path(path))
-    columns = _columns(header, RULE_CITATION_LAYOUT)
-    _require(columns, ("rule", "standard", "kind"))
+    columns = match_columns(header, RULE_CITATION_LAYOUT, ("rule", "standard", "kind"))
     rules = {r.reference: r for r in TechnicalRegulation.objects.all()}
-    records, errors, seen = [], [], {}
-    for number, raw in enumerate(rows, start=1):
-        row = {column: raw.get(name, "").strip() for column, name in columns.items()}
-        row_errors = []
+
+    def read(row):
+        errors = []
         regulation = rules.get(row["rule"])
         if regulation is None:
-            row_errors.append(
-                ("rule", _("Unknown regulation “%(value)s”.") % {"value": row["rule"]})
-            )
+            errors.append(("rule", _("Unknown regulation “%(value)s”.") % {"value": row["rule"]}))
         standard = None
         try:
             parsed = parse_identifier(row["standard"])
             standard = Standard.objects.filter(key=parsed.key).first()
             if standard is None:
-                row_errors.append(
+                errors.append(
                     ("standard", _("%(id)s is not in the catalogue.") % {"id": row["standard"]})
                 )
         except IdentifierError as exc:
-            row_errors.append(("standard", describe_identifier_error(exc)))
+            errors.append(("standard", describe_identifier_error(exc)))
         if row["kind"] not in (CitationKind.COMPULSORY, CitationKind.CCC_TESTING):
-            row_errors.append(("kind", _("The kind must be compulsory or ccc-testing.")))
-        pair = (row["rule"], standard.pk if standard else row["standard"])
-        if pair in seen:
-            row_errors.append(
-                ("standard", _("The same citation as row %(row)s.") % {"row": seen[pair]})
-            )
-        seen.setdefault(pair, number)
-        errors += [RowError(number, column, message) for column, message in row_errors]
-        records.append((regulation, standard, row))
-    _refuse_if(errors)
+            errors.append(("kind", _("The kind must be compulsory or ccc-testing.")))
+        return (regulation, standard, row), errors
+
+    records = check_rows(
+        [pick(row, columns) for row in rows],
+        read,
+        key=lambda row, record: (row["rule"], record[1].pk if record[1] else row["standard"]),
+        column="standard",
+        same_as=_("The same citation as row %(row)s."),
+    )
 
     report = ImportReport(rows=len(records))
     with transaction.atomic():
         for regulation, standard, row in records:
-            values = {
-                "kind": row["kind"],
-                "restrictions_en": row.get("restrictions_en", ""),
-                "restrictions_zh_hans": row.get("restrictions_zh_hans", ""),
-            }
             citation = Citation.objects.filter(regulation=regulation, standard=standard).first()
-            if citation and all(_same(getattr(citation, k), v) for k, v in values.items()):
+            is_new = citation is None
+            citation = citation or Citation(regulation=regulation, standard=standard)
+            citation.kind = row["kind"]
+            citation.restrictions_en = row.get("restrictions_en", "")
+            citation.restrictions_zh_hans = row.get("restrictions_zh_hans", "")
+            if not save_if_changed(citation, report, actor):
                 report.unchanged += 1
                 continue
-            report.created += citation is None
-            report.updated += citation is not None
-            citation = citation or Citation(regulation=regulation, standard=standard)
-            for name, value in values.items():
-                setattr(citation, name, value)
+            report.created += is_new
+            report.updated += not is_new
             report.citations += 1
-            report.changes += len(changes.save_record(citation, actor=actor, via=ChangeVia.IMPORT))
         if dry_run:
             transaction.set_rollback(True)
     return report

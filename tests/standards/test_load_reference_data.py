@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from sectors.models import CcsCode, HsCode, IcsCode, Sector
+from standards.models import Body
 
 pytestmark = pytest.mark.django_db
 
@@ -40,5 +41,19 @@ def test_loading_again_changes_nothing():
     out = io.StringIO()
     call_command("load_reference_data", stdout=out)
     assert (IcsCode.objects.count(), CcsCode.objects.count(), HsCode.objects.count()) == before
-    assert "[8/8] Chinese HS descriptions" in out.getvalue()
+    assert "[8/9] Chinese HS descriptions" in out.getvalue()
+    assert "[9/9] Standards bodies: 20 rows from bodies.csv." in out.getvalue()
     assert IcsCode.objects.get(code="97.200.50").title_zh_hans == "玩具"
+
+
+def test_the_standards_bodies_come_from_one_table():
+    """Every body an importer names is in data/bodies.csv, in both languages."""
+    assert Body.objects.count() == 20
+    sac = Body.objects.get(code="SAC")
+    assert (sac.name_en, sac.name_zh_hans, sac.jurisdiction) == (
+        "Standardization Administration of China",
+        "国家标准化管理委员会",
+        "CN",
+    )
+    assert Body.objects.get(code="CENELEC").jurisdiction == "EU"
+    assert Body.objects.get(code="ISO").name_zh_hans == "国际标准化组织"
