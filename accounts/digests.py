@@ -45,6 +45,7 @@ from accounts.models import (
     Subscription,
     WatchItem,
 )
+from cesip import mail
 from standards.changelog import ChangeEntry, change_entries, public_changes
 from standards.entries import Filters
 from standards.filters import StandardFilterSet
@@ -356,9 +357,11 @@ class Renderer:
         self._msgid_domain = urlsplit(settings.SITE_URL).hostname or "localhost"
 
     def _render(self, name: str, ctx: dict) -> str:
+        """`name` rendered as HTML, or as plain text for a .txt template (cesip.mail)."""
         if name not in self._templates:
             self._templates[name] = get_template(name)
-        return self._templates[name].render(ctx)
+        render = mail.render_text if name.endswith(".txt") else mail.render_html
+        return render(self._templates[name], ctx)
 
     def _fragments(self, language: str, changes: Sequence[Change]) -> list[Fragments]:
         missing = [c for c in changes if (language, c.pk) not in self._cache]
@@ -416,14 +419,14 @@ class Renderer:
                 "unsubscribe_url": unsubscribe_url,
                 "site_url": settings.SITE_URL,
             }
-            subject = " ".join(self._render("emails/digest.subject.txt", ctx).split())
+            subject = self._render("emails/digest.subject.txt", ctx)
             text = self._render("emails/digest.txt", ctx)
             html = self._render("emails/digest.html", ctx)
-        message = EmailMultiAlternatives(
+        return mail.compose(
             subject,
             text,
-            settings.DEFAULT_FROM_EMAIL,
-            [subscription.user.email],
+            html,
+            to=[subscription.user.email],
             headers={
                 "Message-ID": make_msgid(domain=self._msgid_domain),
                 "List-Unsubscribe": f"<{unsubscribe_url}>",
@@ -432,8 +435,6 @@ class Renderer:
             },
             connection=connection,
         )
-        message.attach_alternative(html, "text/html")
-        return message
 
 
 # ---------------------------------------------------------------------------

@@ -1,4 +1,9 @@
+"""Every form of the accounts app: the admin's user forms, log-in and password reset,
+sign-up, profile, companies, watchlists and alerts."""
+
+import logging
 import zoneinfo
+from urllib.parse import unquote_plus
 
 from django import forms
 from django.conf import settings
@@ -10,11 +15,24 @@ from django.contrib.auth.forms import (
     UserChangeForm,
 )
 from django.core.exceptions import ValidationError
-from django.utils import translation
-from django.utils.translation import get_language_info
+from django.http import QueryDict
+from django.utils.translation import get_language_info, gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Company, User
+from accounts.digests import normalise_search
+from accounts.models import (
+    Company,
+    Subscription,
+    User,
+    WatchItem,
+    Watchlist,
+    new_ical_token,
+)
+from cesip.mail import build_message
+from sectors.models import Sector
+from standards.models import Jurisdiction
+
+logger = logging.getLogger(__name__)
 
 
 class UserAdminCreationForm(AdminUserCreationForm):
@@ -39,7 +57,8 @@ class EmailAuthenticationForm(AuthenticationForm):
 
 
 # ----------------------------------------------------------------------------------------
-# Sign-up, profile, account deletion, companies (accounts/views.py, accounts/companies.py)
+# Sign-up, profile, account deletion, companies (accounts/views/accounts.py,
+# accounts/views/companies.py)
 # ----------------------------------------------------------------------------------------
 
 
@@ -121,11 +140,33 @@ class ResendVerificationForm(forms.Form):
 
 
 class LocalizedPasswordResetForm(PasswordResetForm):
-    """Django's reset form; each e-mail is written in its recipient's language."""
+    """Django's reset form; each e-mail is built from `template_prefix` (cesip.mail) in
+    its recipient's language, so the template names Django passes are not used."""
 
-    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
-        with translation.override(context["user"].language):
-            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+    template_prefix = "emails/accounts/password_reset"
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        user = context["user"]
+        message = build_message(
+            self.template_prefix,
+            context,
+            to=[to_email],
+            language=user.language,
+            from_email=from_email,
+        )
+        try:
+            message.send()
+        except Exception:
+            # As Django's form does: the page says the same whether or not mail went out.
+            logger.exception("Failed to send password reset email to %s", user.pk)
 
 
 class ProfileForm(forms.ModelForm):
@@ -196,3 +237,141 @@ class InvitationForm(forms.Form):
                 _("This person is already a member of the company."), code="member"
             )
         return email
+
+
+# ----------------------------------------------------------------------------------------
+# Watchlists (accounts/views/watchlists.py)
+# ----------------------------------------------------------------------------------------
+
+
+class WatchlistForm(forms.ModelForm):
+    """Create or rename a watchlist; names are unique within the company. A new list
+    belongs to `company`, made by `created_by`, with its own calendar feed secret."""
+
+    class Meta:
+        model = Watchlist
+        fields = ["name"]
+        labels = {"name": _("Name")}
+
+    def __init__(self, *args, company: Company, created_by: User | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.company = company
+        if self.instance.pk is None:
+            self.instance.company = company
+            self.instance.created_by = created_by
+            self.instance.ical_token = new_ical_token()
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError(_("Give the watchlist a name."))
+        taken = Watchlist.objects.filter(company=self.company, name__iexact=name)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(_("Your company already has a watchlist with this name."))
+        return name
+
+
+class NoteForm(forms.ModelForm):
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Visible to everyone in your company."),
+    )
+
+    class Meta:
+        model = WatchItem
+        fields = ["note"]
+
+
+class WatchForm(forms.Form):
+    """What the watch button posts: a watchlist and exactly one record."""
+
+    watchlist = forms.IntegerField(min_value=1)
+    standard = forms.IntegerField(min_value=1, required=False)
+    regulation = forms.IntegerField(min_value=1, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("standard")) == bool(data.get("regulation")):
+            raise forms.ValidationError("Give a standard or a regulation.")
+        return data
+
+
+# ----------------------------------------------------------------------------------------
+# Alerts (accounts/views/alerts.py)
+# ----------------------------------------------------------------------------------------
+
+JURISDICTION_CHOICES = [
+    (Jurisdiction.CN, Jurisdiction.CN.label),
+    (Jurisdiction.EU, Jurisdiction.EU.label),
+]
+
+
+class SubscriptionForm(forms.ModelForm):
+    sectors = forms.ModelMultipleChoiceField(
+        label=_("Sectors"),
+        queryset=Sector.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    jurisdictions = forms.MultipleChoiceField(
+        label=_("Markets"),
+        choices=JURISDICTION_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave both unticked to hear about both markets."),
+    )
+
+    class Meta:
+        model = Subscription
+        fields = [
+            "active",
+            "frequency",
+            "language",
+            "include_watchlists",
+            "sectors",
+            "jurisdictions",
+        ]
+        widgets = {"frequency": forms.RadioSelect}
+
+
+class SavedSearchForm(forms.Form):
+    query = forms.CharField(
+        label=_("Search address"),
+        max_length=2000,
+        help_text=_(
+            "Paste the address of a search page, or its query string such as q=toys&sector=toys."
+        ),
+    )
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=120,
+        required=False,
+        help_text=_("Shown in your digests; the search words if left blank."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        raw = cleaned.get("query")
+        if raw is None:
+            return cleaned
+        query, problems = normalise_search(raw)
+        if problems:
+            raise forms.ValidationError(
+                [
+                    gettext("This search has a problem: %(problem)s") % {"problem": p}
+                    for p in problems
+                ]
+            )
+        if not query:
+            raise forms.ValidationError(gettext("This search has no words or filters to follow."))
+        cleaned["query"] = query
+        if not cleaned.get("name"):
+            # The search words name it; a filter-only search is named by its filters.
+            params = QueryDict(query)
+            cleaned["name"] = (params.get("q") or unquote_plus(query))[:120]
+        return cleaned

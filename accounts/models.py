@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
@@ -147,6 +149,11 @@ class Invitation(models.Model):
 # ----------------------------------------------------------------------------------------
 
 
+def new_ical_token() -> str:
+    """A fresh secret for a watchlist's private calendar feed."""
+    return secrets.token_urlsafe(32)
+
+
 class Watchlist(models.Model):
     """A company's list of standards and regulations to follow."""
 
@@ -171,6 +178,11 @@ class Watchlist(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def replace_ical_token(self) -> None:
+        """A new calendar feed secret: the old link stops working."""
+        self.ical_token = new_ical_token()
+        self.save(update_fields=["ical_token"])
 
 
 class WatchItem(models.Model):

@@ -3,19 +3,12 @@
 from django_tasks import task
 
 from accounts import digests
-
-
-@task()
-def send_change_alerts(change_id: int) -> dict:
-    """Immediate alerts for one new Change row, to every member it concerns."""
-    return dict(digests.send_change_alerts(change_id=change_id))
+from accounts.models import Frequency, Subscription
 
 
 @task()
 def send_recorded_change_alerts(change_ids: list[int]) -> dict:
     """Immediate alerts for a batch of Change rows written together (an edit, an import)."""
-    from accounts.models import Frequency, Subscription
-
     sent: dict = {}
     if not Subscription.objects.filter(active=True, frequency=Frequency.IMMEDIATE).exists():
         return sent

@@ -7,8 +7,9 @@ watchlists (members only); /account/alerts/… the member's alerts.
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import alerts, companies, views, watchlists
 from accounts.forms import EmailAuthenticationForm, LocalizedPasswordResetForm
+from accounts.views import accounts as views
+from accounts.views import alerts, companies, watchlists
 
 app_name = "accounts"
 
@@ -28,15 +29,13 @@ urlpatterns = [
     path("accounts/verify/sent/", views.verification_sent, name="verification_sent"),
     path("accounts/verify/resend/", views.resend_verification, name="resend_verification"),
     path("accounts/verify/<str:token>/", views.verify_email, name="verify_email"),
-    # Password reset and change: Django's views, our templates, e-mail in the user's language
+    # Password reset and change: Django's views, our templates; the form builds the e-mail
+    # (emails/accounts/password_reset.*) in the user's language.
     path(
         "accounts/password/reset/",
         auth_views.PasswordResetView.as_view(
             form_class=LocalizedPasswordResetForm,
             template_name="accounts/password_reset_form.html",
-            subject_template_name="emails/accounts/password_reset.subject.txt",
-            email_template_name="emails/accounts/password_reset.txt",
-            html_email_template_name="emails/accounts/password_reset.html",
             success_url=reverse_lazy("accounts:password_reset_done"),
         ),
         name="password_reset",

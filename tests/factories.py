@@ -95,8 +95,7 @@ def add_member(company, user: User, role: str = "member"):
 
 
 def make_watchlist(company, name: str = "Toys", *, by: User | None = None):
-    from accounts.models import Watchlist
-    from accounts.watchlists import new_ical_token
+    from accounts.models import Watchlist, new_ical_token
 
     return Watchlist.objects.create(
         company=company, name=name, created_by=by, ical_token=new_ical_token()

@@ -19,11 +19,6 @@ NEW_PASSWORD = "a brand new passphrase 42"
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _signup(client, language="en", *, page_language: str | None = None, **data):
     payload = {
         "email": "li.wei@exporter.example",

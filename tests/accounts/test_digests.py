@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import email
 import email.policy
+import signal
 import smtplib
 import socket
 
@@ -22,15 +23,15 @@ from accounts.models import (
     Company,
     Delivery,
     DeliveryStatus,
-    Membership,
     SavedSearch,
     Subscription,
     WatchItem,
     Watchlist,
 )
 from sectors.models import Sector
-from standards.models import Change
-from tests.factories import make_standard, make_user
+from standards.changes import save_record
+from standards.models import Change, Standard
+from tests.factories import add_member, make_standard, make_user
 
 UTC = datetime.UTC
 NOW = datetime.datetime(2026, 3, 10, 6, 0, tzinfo=UTC)  # a Tuesday
@@ -45,9 +46,14 @@ def send(frequency: str = "daily", now: datetime.datetime = NOW) -> str:
 
 
 def make_member(email_address: str, company: Company, **subscription) -> Subscription:
-    language = subscription.get("language", "en")
-    user = make_user(email_address, language=language)
-    Membership.objects.create(company=company, user=user)
+    """A new member of `company` with a subscription."""
+    user = make_user(email_address, language=subscription.get("language", "en"))
+    add_member(company, user)
+    return follow(user, **subscription)
+
+
+def follow(user, **subscription) -> Subscription:
+    """`user`'s subscription: daily, to their companies' watchlists unless told."""
     sectors = subscription.pop("sectors", [])
     subscription.setdefault("frequency", "daily")
     created = Subscription.objects.create(user=user, **subscription)
@@ -74,20 +80,20 @@ def date_change(standard, *, when=YESTERDAY, sectors=()) -> Change:
     return change
 
 
+def edit_dates(standard) -> Change:
+    """A curator's edit of the implementation date, OLD_DATE to NEW_DATE, through the
+    catalogue's one write path (which queues the immediate alerts)."""
+    Standard.objects.filter(pk=standard.pk).update(implementation_date=OLD_DATE)
+    standard.refresh_from_db()
+    standard.implementation_date = datetime.date.fromisoformat(NEW_DATE)
+    (change,) = save_record(standard, via="admin")
+    return change
+
+
 @pytest.fixture
 def outbox(db, mailoutbox):
     """The outbox, taken after the test database exists (its set-up replaces the list)."""
     return mailoutbox
-
-
-@pytest.fixture
-def acme(db):
-    return Company.objects.create(name="Acme Toys", slug="acme")
-
-
-@pytest.fixture
-def other(db):
-    return Company.objects.create(name="Other Appliances", slug="other")
 
 
 @pytest.fixture
@@ -105,21 +111,21 @@ def appliance_standard(db):
 
 
 @pytest.fixture
-def li(acme, toy_standard):
-    """Li, at Acme, reads Chinese and follows the company's watchlists daily."""
+def li_follows(li, acme, toy_standard):
+    """Li (Acme, reads Chinese) follows her company's watchlists daily."""
     watch(acme, toy_standard)
-    return make_member("li@acme.example", acme, language="zh-hans")
+    return follow(li, language="zh-hans")
 
 
 @pytest.fixture
-def bob(other, appliance_standard):
-    """Bob, an outsider from another company, follows his own company's watchlist."""
-    watch(other, appliance_standard)
-    return make_member("bob@other.example", other)
+def carol_follows(carol, globex, appliance_standard):
+    """Carol, an outsider to Acme, follows her own company's watchlist daily."""
+    watch(globex, appliance_standard)
+    return follow(carol)
 
 
 @pytest.fixture
-def changes(li, bob, toy_standard, appliance_standard):
+def changes(li_follows, carol_follows, toy_standard, appliance_standard):
     return [date_change(toy_standard), date_change(appliance_standard)]
 
 
@@ -187,14 +193,18 @@ def test_english_digest_for_english_member(outbox, acme, toy_standard):
     assert f"/en/standards/{toy_standard.slug}/" in body
 
 
-def test_one_click_unsubscribe_headers(outbox, changes, li):
+def test_one_click_unsubscribe_headers(outbox, changes, li_follows):
     send()
     message = message_for(outbox, "li@acme.example")
-    token = digests.unsubscribe_token(li.user_id)
-    url = "http://127.0.0.1:8000" + reverse("accounts:unsubscribe", args=[token]).replace(
+    header = message.extra_headers["List-Unsubscribe"]
+    assert header.startswith("<") and header.endswith(">")
+    url = header[1:-1]
+    # The token is signed with a timestamp: read it back rather than sign it again.
+    token = url.rstrip("/").rsplit("/", 1)[-1]
+    assert digests.user_from_token(token) == li_follows.user_id
+    assert url == "http://127.0.0.1:8000" + reverse("accounts:unsubscribe", args=[token]).replace(
         "/en/", "/zh-hans/"
     )
-    assert message.extra_headers["List-Unsubscribe"] == f"<{url}>"
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert url in message.body
 
@@ -202,7 +212,7 @@ def test_one_click_unsubscribe_headers(outbox, changes, li):
 def test_outsiders_changes_do_not_leak_to_another_company(outbox, changes):
     send()
     li_message = message_for(outbox, "li@acme.example")
-    bob_message = message_for(outbox, "bob@other.example")
+    bob_message = message_for(outbox, "carol@globex.example")
     assert "GB 4706.1" not in li_message.body + li_message.alternatives[0][0]
     assert "GB 6675.1" not in bob_message.body + bob_message.alternatives[0][0]
 
@@ -242,9 +252,9 @@ def test_empty_digest_is_skipped(outbox, acme, sectors):
     assert Delivery.objects.get(user__email="quiet@acme.example").status == DeliveryStatus.EMPTY
 
 
-def test_inactive_and_other_frequencies_get_no_delivery(outbox, changes, li, bob):
-    Subscription.objects.filter(pk=li.pk).update(active=False)
-    Subscription.objects.filter(pk=bob.pk).update(frequency="weekly")
+def test_inactive_and_other_frequencies_get_no_delivery(outbox, changes, li_follows, carol_follows):
+    Subscription.objects.filter(pk=li_follows.pk).update(active=False)
+    Subscription.objects.filter(pk=carol_follows.pk).update(frequency="weekly")
     send("daily")
     assert outbox == []
     assert not Delivery.objects.filter(frequency="daily").exists()
@@ -273,8 +283,10 @@ def test_rerun_sends_nothing(outbox, changes):
     assert Delivery.objects.count() == 2
 
 
-def test_two_claims_of_one_row_cannot_both_succeed(li):
-    Delivery.objects.create(user=li.user, frequency="daily", period_start=YESTERDAY, period_end=NOW)
+def test_two_claims_of_one_row_cannot_both_succeed(li_follows):
+    Delivery.objects.create(
+        user=li_follows.user, frequency="daily", period_start=YESTERDAY, period_end=NOW
+    )
     first, second = Delivery.objects.all()[0], Delivery.objects.all()[0]
     assert digests.claim_delivery(first, now=NOW) is True
     assert digests.claim_delivery(second, now=NOW) is False
@@ -283,7 +295,7 @@ def test_two_claims_of_one_row_cannot_both_succeed(li):
     assert digests.claim_delivery(second, now=NOW + datetime.timedelta(minutes=16)) is True
 
 
-def test_scheduling_twice_creates_each_delivery_once(li, bob):
+def test_scheduling_twice_creates_each_delivery_once(li_follows, carol_follows):
     assert digests.schedule_deliveries(frequency="daily", now=NOW) == 2
     digests.schedule_deliveries(frequency="daily", now=NOW + datetime.timedelta(hours=1))
     assert Delivery.objects.count() == 2
@@ -335,20 +347,20 @@ def test_abandoned_after_five_attempts(outbox, changes, settings):
 # -- unsubscribe -----------------------------------------------------------------------
 
 
-def test_unsubscribe_by_get_then_post(client, li):
-    url = reverse("accounts:unsubscribe", args=[digests.unsubscribe_token(li.user_id)])
+def test_unsubscribe_by_get_then_post(client, li_follows):
+    url = reverse("accounts:unsubscribe", args=[digests.unsubscribe_token(li_follows.user_id)])
     response = client.get(url)
     assert response.status_code == 200
     assert b'<form method="post">' in response.content
-    li.refresh_from_db()
-    assert li.active  # a link scanner's GET changes nothing
+    li_follows.refresh_from_db()
+    assert li_follows.active  # a link scanner's GET changes nothing
     response = client.post(url)
     assert response.status_code == 200
-    li.refresh_from_db()
-    assert not li.active
+    li_follows.refresh_from_db()
+    assert not li_follows.active
 
 
-def test_one_click_unsubscribe_post_needs_no_csrf_token(li, outbox, changes):
+def test_one_click_unsubscribe_post_needs_no_csrf_token(li_follows, outbox, changes):
     send()
     header = message_for(outbox, "li@acme.example").extra_headers["List-Unsubscribe"]
     path = header.strip("<>").removeprefix("http://127.0.0.1:8000")
@@ -356,17 +368,17 @@ def test_one_click_unsubscribe_post_needs_no_csrf_token(li, outbox, changes):
         path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 200
-    li.refresh_from_db()
-    assert not li.active
+    li_follows.refresh_from_db()
+    assert not li_follows.active
 
 
-def test_unsubscribe_rejects_a_forged_token(client, li):
-    forged = digests.unsubscribe_token(li.user_id)[:-2] + "xx"
+def test_unsubscribe_rejects_a_forged_token(client, li_follows):
+    forged = digests.unsubscribe_token(li_follows.user_id)[:-2] + "xx"
     assert client.post(reverse("accounts:unsubscribe", args=[forged])).status_code == 400
-    other_salt = __import__("django.core.signing").core.signing.dumps(li.user_id)
+    other_salt = __import__("django.core.signing").core.signing.dumps(li_follows.user_id)
     assert client.post(reverse("accounts:unsubscribe", args=[other_salt])).status_code == 400
-    li.refresh_from_db()
-    assert li.active
+    li_follows.refresh_from_db()
+    assert li_follows.active
 
 
 # -- settings pages --------------------------------------------------------------------
@@ -401,8 +413,8 @@ def test_member_chooses_sectors_markets_frequency_and_language(client, acme, sec
     assert list(subscription.sectors.all()) == [toys]
 
 
-def test_settings_page_in_chinese(client, li):
-    client.force_login(li.user)
+def test_settings_page_in_chinese(client, li_follows):
+    client.force_login(li_follows.user)
     with translation.override("zh-hans"):
         url = reverse("accounts:alert_settings")
     response = client.get(url)
@@ -411,35 +423,35 @@ def test_settings_page_in_chinese(client, li):
     assert "css/alerts.css" in response.content.decode()
 
 
-def test_save_a_search_from_its_url(client, li, sectors):
-    client.force_login(li.user)
+def test_save_a_search_from_its_url(client, li_follows, sectors):
+    client.force_login(li_follows.user)
     response = client.post(
         reverse("accounts:saved_search_add"),
         {"query": "https://cesip.example/en/search/?q=toys&sector=toys&page=3&sort=newest"},
     )
     assert response.status_code == 302
-    saved = SavedSearch.objects.get(subscription=li)
+    saved = SavedSearch.objects.get(subscription=li_follows)
     assert saved.query == "q=toys&sector=toys"
     assert saved.name == "toys"
     response = client.get(reverse("accounts:alert_settings"))
     assert "toys" in response.content.decode()
 
 
-def test_save_a_search_from_a_query_string_and_the_search_page_link(client, li):
-    client.force_login(li.user)
+def test_save_a_search_from_a_query_string_and_the_search_page_link(client, li_follows):
+    client.force_login(li_follows.user)
     response = client.get(reverse("accounts:saved_search_add") + "?query=jurisdiction%3DCN")
     assert 'value="jurisdiction=CN"' in response.content.decode()
     assert (
         client.post(reverse("accounts:saved_search_add"), {"query": "jurisdiction=CN"}).status_code
         == 302
     )
-    assert SavedSearch.objects.get(subscription=li).query == "jurisdiction=CN"
+    assert SavedSearch.objects.get(subscription=li_follows).query == "jurisdiction=CN"
     search = client.get(reverse("standards:search") + "?jurisdiction=CN")
     assert reverse("accounts:saved_search_add") in search.content.decode()
 
 
-def test_a_bad_search_is_reported(client, li, sectors):
-    client.force_login(li.user)
+def test_a_bad_search_is_reported(client, li_follows, sectors):
+    client.force_login(li_follows.user)
     response = client.post(
         reverse("accounts:saved_search_add"), {"query": "?sector=no-such-sector"}
     )
@@ -450,29 +462,31 @@ def test_a_bad_search_is_reported(client, li, sectors):
     assert not SavedSearch.objects.exists()
 
 
-def test_a_member_cannot_delete_someone_elses_saved_search(client, li, bob):
-    saved = SavedSearch.objects.create(subscription=bob, name="Bob's", query="jurisdiction=EU")
-    client.force_login(li.user)
+def test_a_member_cannot_delete_someone_elses_saved_search(client, li_follows, carol_follows):
+    saved = SavedSearch.objects.create(
+        subscription=carol_follows, name="Carol's", query="jurisdiction=EU"
+    )
+    client.force_login(li_follows.user)
     assert client.post(reverse("accounts:saved_search_delete", args=[saved.pk])).status_code == 404
-    client.force_login(bob.user)
+    client.force_login(carol_follows.user)
     assert client.post(reverse("accounts:saved_search_delete", args=[saved.pk])).status_code == 302
     assert not SavedSearch.objects.exists()
 
 
-def test_delivery_history_shows_own_rows_newest_first(client, li, bob):
+def test_delivery_history_shows_own_rows_newest_first(client, li_follows, carol_follows):
     for day in (1, 3, 2):
         start = datetime.datetime(2026, 3, day, tzinfo=UTC)
         Delivery.objects.create(
-            user=li.user,
+            user=li_follows.user,
             frequency="daily",
             period_start=start,
             period_end=start + datetime.timedelta(days=1),
             status="sent",
         )
     Delivery.objects.create(
-        user=bob.user, frequency="daily", period_start=YESTERDAY, period_end=NOW
+        user=carol_follows.user, frequency="daily", period_start=YESTERDAY, period_end=NOW
     )
-    client.force_login(li.user)
+    client.force_login(li_follows.user)
     page = client.get(reverse("accounts:delivery_history")).content.decode()
     assert page.index("2026-03-03 – ") < page.index("2026-03-02 – ") < page.index("2026-03-01 – ")
     assert "2026-03-09 – " not in page
@@ -482,20 +496,20 @@ def test_delivery_history_shows_own_rows_newest_first(client, li, bob):
 
 
 @pytest.fixture
-def immediate_li(li):
-    Subscription.objects.filter(pk=li.pk).update(frequency="immediate")
-    return li
+def immediate_li(li_follows):
+    Subscription.objects.filter(pk=li_follows.pk).update(frequency="immediate")
+    return li_follows
 
 
 def test_immediate_alert_through_the_immediate_backend(
-    settings, outbox, immediate_li, bob, toy_standard, django_capture_on_commit_callbacks
+    settings, outbox, immediate_li, carol_follows, toy_standard, django_capture_on_commit_callbacks
 ):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     with django_capture_on_commit_callbacks(execute=True):
-        change = date_change(toy_standard, when=NOW)
+        change = edit_dates(toy_standard)
     message = message_for(outbox, "li@acme.example")
     assert f"实施日期从 {OLD_DATE} 改为 {NEW_DATE}" in message.body
-    assert len(outbox) == 1  # Bob is daily, and the record is not his company's
+    assert len(outbox) == 1  # Carol is daily, and the record is not his company's
     delivery = Delivery.objects.get(user=immediate_li.user)
     assert delivery.frequency == "immediate" and delivery.period_start == change.created_at
     # The same change handled again (a retried task) sends nothing more.
@@ -514,10 +528,19 @@ def test_immediate_alert_through_the_database_backend_and_worker(
     monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
     with django_capture_on_commit_callbacks(execute=True):
-        date_change(toy_standard, when=NOW)
+        edit_dates(toy_standard)
     assert DBTaskResult.objects.count() == 1
     assert outbox == []
-    call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+    # The worker installs its own SIGINT/SIGTERM/SIGQUIT handlers and leaves the
+    # defaults behind it: give pytest's back.
+    handlers = {
+        sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
+    }
+    try:
+        call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
     assert len(outbox) == 1
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
 
@@ -555,7 +578,7 @@ def test_digest_through_a_real_smtp_server(settings, changes):
     finally:
         controller.stop()
     envelopes = {tuple(e.rcpt_tos): e for e in handler.envelopes}
-    assert set(envelopes) == {("li@acme.example",), ("bob@other.example",)}
+    assert set(envelopes) == {("li@acme.example",), ("carol@globex.example",)}
     received = email.message_from_bytes(
         envelopes[("li@acme.example",)].content, policy=email.policy.default
     )

@@ -13,61 +13,17 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from accounts.models import Company, Membership, Role, WatchItem, Watchlist, WatchlistVisit
-from accounts.watchlists import new_ical_token
+from accounts.models import (
+    WatchItem,
+    Watchlist,
+    WatchlistVisit,
+)
 from standards.models import Change
-from tests.factories import cite, make_regulation, make_standard, make_user
+from tests.factories import cite, make_regulation, make_standard, make_watchlist, watch
 
 TODAY = timezone.localdate()
 SOON = TODAY + datetime.timedelta(days=40)
 LATER = TODAY + datetime.timedelta(days=400)
-
-
-def make_company(name: str, owner, *members) -> Company:
-    company = Company.objects.create(name=name, slug=name.lower().replace(" ", "-"))
-    Membership.objects.create(company=company, user=owner, role=Role.OWNER)
-    for member in members:
-        Membership.objects.create(company=company, user=member, role=Role.MEMBER)
-    return company
-
-
-def make_watchlist(company: Company, name: str = "Toys", *, by=None) -> Watchlist:
-    return Watchlist.objects.create(
-        company=company, name=name, created_by=by, ical_token=new_ical_token()
-    )
-
-
-def watch(watchlist: Watchlist, record, *, by=None, note: str = "") -> WatchItem:
-    field = "standard" if hasattr(record, "identifier") else "regulation"
-    return WatchItem.objects.create(watchlist=watchlist, added_by=by, note=note, **{field: record})
-
-
-@pytest.fixture
-def alice(db):
-    """Alice owns Acme, a toy exporter."""
-    return make_user("alice@acme.example", first_name="Alice", last_name="Wang")
-
-
-@pytest.fixture
-def bob(db):
-    """Bob is a plain member of Acme."""
-    return make_user("bob@acme.example")
-
-
-@pytest.fixture
-def carol(db):
-    """Carol owns Globex, another company: an outsider to Acme."""
-    return make_user("carol@globex.example")
-
-
-@pytest.fixture
-def acme(alice, bob):
-    return make_company("Acme", alice, bob)
-
-
-@pytest.fixture
-def globex(carol):
-    return make_company("Globex", carol)
 
 
 @pytest.fixture
