@@ -131,6 +131,52 @@ class DateOrderConstraint(models.CheckConstraint):
             )
 
 
+class FilledConstraint(models.CheckConstraint):
+    """At least one of `fields` is not empty; validated in Python as above."""
+
+    def __init__(self, *, fields: list[str], name: str, **kwargs):
+        self.fields = list(fields)
+        kwargs.pop("condition", None)
+        condition = ~Q(**{self.fields[0]: ""})
+        for field in self.fields[1:]:
+            condition |= ~Q(**{field: ""})
+        super().__init__(condition=condition, name=name, **kwargs)
+
+    def deconstruct(self):
+        path, args, kwargs = super().deconstruct()
+        kwargs.pop("condition")
+        kwargs["fields"] = self.fields
+        return path, args, kwargs
+
+    def validate(self, model, instance, exclude=None, using=None):
+        if exclude and any(field in exclude for field in self.fields):
+            return
+        if not any(getattr(instance, field) for field in self.fields):
+            raise ValidationError(self.get_violation_error_message(), code="filled")
+
+
+class NotOwnParentConstraint(models.CheckConstraint):
+    """The foreign key `field` does not point at the row itself; validated in Python."""
+
+    def __init__(self, *, field: str, name: str, **kwargs):
+        self.field = field
+        kwargs.pop("condition", None)
+        super().__init__(condition=~Q(**{field: F("pk")}), name=name, **kwargs)
+
+    def deconstruct(self):
+        path, args, kwargs = super().deconstruct()
+        kwargs.pop("condition")
+        kwargs["field"] = self.field
+        return path, args, kwargs
+
+    def validate(self, model, instance, exclude=None, using=None):
+        if exclude and self.field in exclude:
+            return
+        target = getattr(instance, f"{self.field}_id")
+        if instance.pk is not None and target == instance.pk:
+            raise ValidationError(self.get_violation_error_message(), code="own_parent")
+
+
 def _choices_check(field: str, choices: type[models.Choices], *, blank: bool = False):
     return ChoicesConstraint(
         field=field, choices=choices.values, blank=blank, name=f"%(class)s_{field}_valid"
@@ -487,13 +533,9 @@ class Standard(CuratedRecord):
                 "dow_not_before_dav",
                 _("The DOW cannot be before the DAV."),
             ),
-            models.CheckConstraint(
-                condition=~Q(amendment_of=F("pk")), name="standard_not_amendment_of_itself"
-            ),
-            models.CheckConstraint(condition=~Q(key=""), name="standard_key_not_empty"),
-            models.CheckConstraint(
-                condition=~Q(title_en="") | ~Q(title_zh_hans=""), name="standard_has_a_title"
-            ),
+            NotOwnParentConstraint(field="amendment_of", name="standard_not_amendment_of_itself"),
+            FilledConstraint(fields=["key"], name="standard_key_not_empty"),
+            FilledConstraint(fields=["title_en", "title_zh_hans"], name="standard_has_a_title"),
         ]
 
     def __str__(self) -> str:
@@ -791,9 +833,7 @@ class TechnicalRegulation(CuratedRecord):
                 "repealed_not_before_adopted",
                 _("The repeal date cannot be before the adoption date."),
             ),
-            models.CheckConstraint(
-                condition=~Q(successor=F("pk")), name="regulation_not_own_successor"
-            ),
+            NotOwnParentConstraint(field="successor", name="regulation_not_own_successor"),
         ]
 
     def __str__(self) -> str:

@@ -133,6 +133,17 @@ class StandardResource(resources.ModelResource):
         clean_model_instances = True
         use_transactions = True
 
+    def get_queryset(self):
+        """The rows with what the preview's diff and the unchanged-row check read, so
+        that the file's existing standards (loaded together by CachedInstanceLoader)
+        cost no query each."""
+        return (
+            super()
+            .get_queryset()
+            .select_related("body", "amendment_of")
+            .prefetch_related(*self.CODE_COLUMNS)
+        )
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._keys: dict[int, str] = {}
