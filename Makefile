@@ -32,7 +32,7 @@ install: $(VENV)/.installed
 system-packages:
 	@need=""; \
 	test -x "$(CHROMIUM)" || need="$$need chromium"; \
-	{ dpkg -s fonts-noto-cjk || fc-list | grep -qi "noto sans cjk"; } >/dev/null 2>&1 || need="$$need fonts-noto-cjk"; \
+	{ dpkg-query -W -f='$${Status}' fonts-noto-cjk | grep -q "ok installed" || fc-list | grep -qi "noto sans cjk"; } >/dev/null 2>&1 || need="$$need fonts-noto-cjk"; \
 	command -v npm >/dev/null || need="$$need nodejs npm"; \
 	[ -z "$$need" ] && exit 0; \
 	if ! command -v apt-get >/dev/null; then \
