@@ -19,7 +19,12 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from cesip.tabular import ImportPreview, ImportRefused
 from standards import changes
-from standards.forms import HarmonisedListForm, PublicationListForm, StandardAdminForm
+from standards.forms import (
+    HarmonisedListForm,
+    PublicationListForm,
+    RegulationAdminForm,
+    StandardAdminForm,
+)
 from standards.identifiers import IdentifierError, parse_identifier
 from standards.imports.admin_resource import StandardResource
 from standards.imports.harmonised import import_harmonised_list
@@ -343,6 +348,7 @@ def _dry_run_preview(importer, upload: Path) -> ImportPreview:
 class TechnicalRegulationAdmin(
     ChangeRecordingAdmin, ExportMixin, SimpleHistoryAdmin, TabbedTranslationAdmin
 ):
+    form = RegulationAdminForm
     formats = [CSV, XLSX]
     list_display = ["reference", "short_name", "jurisdiction", "kind", "applies_from", "published"]
     list_filter = ["jurisdiction", "kind", "sectors", TranslationFilter, "published"]

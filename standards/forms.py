@@ -8,10 +8,33 @@ from django.utils.translation import gettext_lazy as _
 from sectors.models import Sector
 from standards.entries import Filters
 from standards.identifiers import IdentifierError, describe_identifier_error, parse_identifier
-from standards.models import Jurisdiction, Standard, printed_form
+from standards.models import Jurisdiction, Standard, TechnicalRegulation, printed_form
+from standards.sources import validate_source_url
 
 
-class StandardAdminForm(forms.ModelForm):
+class CheckedSourceForm(forms.ModelForm):
+    """A record's source URL must be http(s) and not on the deny-list of sources
+    (standards.sources): the field's own URL check is replaced by that one, so that a
+    refused link says why."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "source_url" in self.fields:
+            self.fields["source_url"].validators = [validate_source_url]
+            self.fields["source_url"].help_text = _(
+                "The page that confirmed the facts (a test lab's or a national body's page). "
+                "The official record is linked from the identifier; copies of standards, "
+                "document-sharing and download sites are refused."
+            )
+
+
+class RegulationAdminForm(CheckedSourceForm):
+    class Meta:
+        model = TechnicalRegulation
+        fields = ["reference"]
+
+
+class StandardAdminForm(CheckedSourceForm):
     """The admin form: the identifier is parsed, its key checked for duplicates, and the
     document type, jurisdiction and legal force filled from it when left empty."""
 

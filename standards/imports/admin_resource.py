@@ -19,6 +19,7 @@ from cesip.tabular import RowCheck, parse_date, unknown_codes
 from sectors.models import CcsCode, HsCode, IcsCode, Sector
 from standards import changes
 from standards.identifiers import IdentifierError, describe_identifier_error, parse_identifier
+from standards.imports.common import source_errors
 from standards.models import Body, ChangeVia, Standard
 
 M2M_SEPARATOR = ";"
@@ -171,6 +172,7 @@ class StandardResource(resources.ModelResource):
                 errors.append(("identifier", describe_identifier_error(exc)))
             for column, codes in known.items():
                 errors += unknown_codes(column, split_codes(row.get(column)), codes)
+            errors += source_errors("source_url", str(row.get("source_url") or ""))
             self._check.row(number, errors, key=key, column="identifier")
             keys.append(key)
         # The key column is derived, never trusted from the file.

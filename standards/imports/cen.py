@@ -44,6 +44,7 @@ from standards.imports.common import (
     save_row,
     sector_rules,
     sectors_for,
+    source_errors,
 )
 from standards.models import ChangeVia, Stage, Standard, TranslationSource
 
@@ -172,6 +173,7 @@ def _read_cen_row(row: dict[str, str], known: dict[str, set[str]]):
         except IdentifierError as exc:
             errors.append(("Adopts", describe_identifier_error(exc)))
     errors += degree_errors("Degree", degree)
+    errors += source_errors("Source", values["source_url"])
     for column, target in (("ICS", "ics"), ("HS", "hs"), ("Sectors", "sectors")):
         codes = split(row.get(column, ""))
         errors += unknown_codes(column, codes, known[column])

@@ -23,8 +23,15 @@ from standards.models import (
     Replacement,
     Standard,
 )
+from standards.sources import source_problem
 
 DEGREES = ("IDT", "MOD", "NEQ")
+
+
+def source_errors(column: str, url: str) -> list[tuple[str, str]]:
+    """The error for a source cell CESIP may not link to (see standards.sources)."""
+    problem = source_problem(url)
+    return [(column, problem)] if problem else []
 
 
 def degree_errors(column: str, degree: str) -> list[tuple[str, str]]:

@@ -33,6 +33,7 @@ from standards.imports.common import (
     issued,
     save_if_changed,
     save_row,
+    source_errors,
 )
 from standards.models import (
     Citation,
@@ -187,6 +188,7 @@ def _read_harmonised_row(row: dict[str, str]):
             date_cited = datetime.date(year, month, day)
         except ValueError:
             errors.append(("OJ reference", _("The date in the OJ reference is not a date.")))
+    errors += source_errors("Source", row.get("Source", "").strip())
     if errors:
         return None, errors
     return (

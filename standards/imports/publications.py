@@ -31,7 +31,7 @@ from sectors.models import IcsCode
 from standards import changes
 from standards.bodies import body
 from standards.identifiers import IdentifierError, parse_identifier
-from standards.imports.common import sector_rules, sectors_for
+from standards.imports.common import sector_rules, sectors_for, source_errors
 from standards.models import ChangeVia, Stage, Standard, TranslationSource
 
 # The publishers whose lists these are; a joint document belongs to its first publisher.
@@ -93,6 +93,7 @@ class PublicationList:
             errors.append(("published", str(exc)))
         values["committee_code"] = (row.get("committee") or row.get("technical_body") or "")[:60]
         values["source_url"] = (row.get("source_url") or row.get("pdf_url") or "").strip()
+        errors += source_errors("source_url", values["source_url"])
         values.update(self.status(row))
         ics = split(row.get("ics"), ";")
         # Joint documents (ISO/IEC 17025) belong to their first publisher in either list,

@@ -26,7 +26,7 @@ from cesip.tabular import (
 from sectors.models import HsCode, Sector
 from standards import changes
 from standards.identifiers import IdentifierError, describe_identifier_error, parse_identifier
-from standards.imports.common import save_if_changed, save_row
+from standards.imports.common import save_if_changed, save_row, source_errors
 from standards.models import (
     ChangeVia,
     Citation,
@@ -91,6 +91,7 @@ def import_regulations(path: Path, *, actor=None, dry_run: bool = False) -> Impo
                 errors.append((column, str(exc)))
         errors += unknown_codes("sectors", split(row.get("sectors", "")), known_sectors)
         errors += unknown_codes("hs_codes", split(row.get("hs_codes", "")), known_hs)
+        errors += source_errors("source_url", row.get("source_url", ""))
         successor = row.get("successor", "")
         if successor and successor not in references:
             errors.append(

@@ -35,6 +35,7 @@ from standards.imports.common import (
     save_row,
     sector_rules,
     sectors_for,
+    source_errors,
 )
 from standards.models import (
     ChangeVia,
@@ -180,6 +181,7 @@ def _read_samr_row(row: dict[str, str], known: dict[str, set[str]]):
             # ("ECE R44"); the standard itself is still imported, without the link.
             record["unidentified_adoption"] = adopted
     errors += degree_errors("采用程度", degree)
+    errors += source_errors("来源", record["source_url"])
     for column in ("ICS", "CCS", "行业", "HS"):
         record[column] = split(row.get(column), ";")
         errors += unknown_codes(column, record[column], known[column])

@@ -32,6 +32,7 @@ from standards.models import (
 from standards.requirements import covers
 from standards.search.postgres import closest_identifiers
 from standards.search.query import read_query
+from standards.sources import evidence, official_records
 
 RECENT_CHANGES = 5
 
@@ -141,6 +142,8 @@ def standard_detail(request: HttpRequest, slug: str) -> HttpResponse:
             .order_by("regulation__jurisdiction", "regulation__reference")
         ),
         "covering": _covering_regulations(standard),
+        "official_links": official_records(standard),
+        "evidence": evidence(standard),
         "changes": list(
             Change.objects.filter(standard=standard).order_by("-created_at")[:RECENT_CHANGES]
         ),
@@ -218,6 +221,8 @@ def regulation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "regulation": regulation,
         "citations": citations,
         "predecessors": list(regulation.predecessors.public()),
+        "official_links": official_records(regulation),
+        "evidence": evidence(regulation),
         "today": timezone.localdate(),
     }
     return render(request, "standards/regulation_detail.html", ctx)

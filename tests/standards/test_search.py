@@ -127,7 +127,10 @@ def test_overlong_query_is_shortened_and_said_so():
         ("hair dryer safety", "gb-t-4706-15-2024"),
         ("婴儿推车", "en-1888-1-2018-plus-a1-2022"),
         ("stroller", "en-1888-1-2018-plus-a1-2022"),
-        ("toys mechanical physical", "gb-6675-2-2014"),
+        # GB 6675.2-2014 gave way to GB 6675.2-2025 on 2026-11-01, whose English title
+        # the catalogue does not hold yet: the English words find the European standard.
+        ("toys mechanical physical", "en-71-1-2014-plus-a1-2018"),
+        ("玩具安全 机械与物理性能", "gb-6675-2-2025"),
     ],
 )
 def test_the_right_record_is_in_the_top_three(client, catalogue, query, expected):
