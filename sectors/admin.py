@@ -1,8 +1,10 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
 
+from cesip.sources import validate_source_url
 from sectors.models import CcsCode, HsCode, IcsCode, ProductTerm, Sector
 
 
@@ -69,8 +71,18 @@ class HsCodeAdmin(TabbedTranslationAdmin):
     list_per_page = 100
 
 
+class ProductTermAdminForm(forms.ModelForm):
+    """The source must be http(s) and not on the deny-list of sources (cesip.sources);
+    a refused link says why."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source_url"].validators = [validate_source_url]
+
+
 @admin.register(ProductTerm)
 class ProductTermAdmin(TabbedTranslationAdmin):
+    form = ProductTermAdminForm
     list_display = ["name_en", "name_zh_hans"]
     list_filter = ["sectors"]
     search_fields = ["name_en", "name_zh_hans", "synonyms"]

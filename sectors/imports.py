@@ -10,6 +10,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from cesip.sources import source_problem
 from cesip.tabular import (
     ImportReport,
     check_rows,
@@ -49,6 +50,9 @@ def import_product_terms(path: Path) -> ImportReport:
         errors += unknown_codes("sectors", split(row.get("sectors", "")), sectors)
         if not split(row["hs_codes"]):
             errors.append(("hs_codes", _("A product term needs at least one HS code.")))
+        problem = source_problem(row.get("source_url", ""))
+        if problem:
+            errors.append(("source_url", problem))
         return row, errors
 
     records = check_rows(
@@ -99,6 +103,11 @@ def import_market_access(path: Path) -> ImportReport:
         for column in ("text_en", "text_zh_hans", "sources"):
             if not row[column]:
                 errors.append((column, _("This column cannot be empty.")))
+        errors += [
+            ("sources", problem)
+            for problem in map(source_problem, split(row["sources"]))
+            if problem
+        ]
         return row, errors
 
     records = check_rows(

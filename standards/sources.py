@@ -6,8 +6,8 @@ or reference by publisher, and may have **evidence**: the page a curator read a 
 (its `source_url`), shown as "confirmed by <domain>, <year>". Evidence is never a copy of a
 paywalled standard, a document-sharing, "free download" or forum page, a proxy or staging
 host, or a mirror on an unrelated domain: `data/denied_sources.csv` lists those domains
-(a domain covers its subdomains) and `source_problem` says why a URL is refused. The
-importers, the admin and the demo loader all ask it.
+(a domain covers its subdomains) and `source_problem` (cesip.sources, re-exported here)
+says why a URL is refused. The importers, the admin and the demo loader all ask it.
 
 Neutral: reads only the identifier parser and the deny-list; records are read by their
 attributes (`identifier`, or `reference` and `kind`), so every app may use it.
@@ -46,20 +46,22 @@ with the project's search tool; none could be fetched live from here):
 
 from __future__ import annotations
 
-import csv
-import functools
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.utils.functional import Promise
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from cesip.sources import (
+    CATEGORIES,
+    DeniedDomain,
+    denied_domain,
+    denied_domains,
+    host_of,
+    source_problem,
+    validate_source_url,
+)
 from standards.identifiers import Identifier, IdentifierError, parse_identifier
 
 __all__ = [
@@ -76,17 +78,6 @@ __all__ = [
     "source_problem",
     "validate_source_url",
 ]
-
-DENIED_SOURCES_CSV = Path(settings.BASE_DIR) / "data" / "denied_sources.csv"
-
-CATEGORIES = {
-    "reseller": _("reseller of standards it does not publish"),
-    "document-sharing": _("document-sharing site"),
-    "free-download": _("“free download” site"),
-    "forum": _("forum"),
-    "proxy": _("proxy or staging host"),
-    "mirror": _("mirror on an unrelated domain"),
-}
 
 # The hosts an official-record link can point to (tests check every record's link).
 OFFICIAL_HOSTS = frozenset(
@@ -141,87 +132,6 @@ class Evidence:
     url: str
     domain: str  # the host without "www."
     year: int | None  # the year the record was last verified against it
-
-
-@dataclass(frozen=True)
-class DeniedDomain:
-    domain: str
-    category: str
-    note: str
-
-    @property
-    def category_label(self) -> str:
-        return str(CATEGORIES[self.category])
-
-
-# ----------------------------------------------------------------------------------------
-# The deny-list
-# ----------------------------------------------------------------------------------------
-
-
-@functools.cache
-def denied_domains() -> dict[str, DeniedDomain]:
-    """data/denied_sources.csv by domain (lower case)."""
-    with DENIED_SOURCES_CSV.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    found = {}
-    for row in rows:
-        domain = row["domain"].strip().lower()
-        if row["category"] not in CATEGORIES:
-            raise ValueError(f"{DENIED_SOURCES_CSV.name}: unknown category for {domain}")
-        found[domain] = DeniedDomain(domain, row["category"], row.get("note", "").strip())
-    return found
-
-
-def _host(url: str) -> str:
-    try:
-        host = urlsplit(url.strip()).hostname or ""
-    except ValueError:  # an unbalanced "[" in the host part
-        return ""
-    return host.rstrip(".").lower()
-
-
-def denied_domain(url: str) -> DeniedDomain | None:
-    """The deny-list entry `url`'s host falls under (itself or a parent domain), if any."""
-    labels = _host(url).split(".")
-    denied = denied_domains()
-    for start in range(len(labels) - 1):
-        entry = denied.get(".".join(labels[start:]))
-        if entry is not None:
-            return entry
-    return None
-
-
-def source_problem(url: str) -> str:
-    """Why `url` cannot be a record's source, in the reader's language; "" when it can
-    (an empty URL is fine: the official record is built from the identifier)."""
-    url = (url or "").strip()
-    if not url:
-        return ""
-    scheme = urlsplit(url).scheme.lower() if ":" in url else ""
-    if scheme not in ("http", "https"):
-        if scheme:
-            return gettext("Only http and https links are accepted, not “%(scheme)s:”.") % {
-                "scheme": scheme[:20]
-            }
-        return gettext("“%(url)s” is not a web address (http or https).") % {"url": url[:80]}
-    if not _host(url):
-        return gettext("“%(url)s” is not a web address (http or https).") % {"url": url[:80]}
-    entry = denied_domain(url)
-    if entry is not None:
-        return gettext(
-            "Links to %(domain)s are refused: it is a %(category)s (CESIP's deny-list of "
-            "sources). Link the publisher's record or a page that confirms the fact."
-        ) % {"domain": entry.domain, "category": entry.category_label}
-    return ""
-
-
-def validate_source_url(url: str) -> None:
-    """Form validator: the URL checks of a web address plus `source_problem`."""
-    problem = source_problem(url)
-    if problem:
-        raise ValidationError(problem, code="refused_source")
-    URLValidator(schemes=["http", "https"])(url)
 
 
 # ----------------------------------------------------------------------------------------
@@ -387,7 +297,7 @@ def evidence(record) -> Evidence | None:
         return None
     if url in {link.url for link in official_records(record)}:
         return None
-    host = _host(url)
+    host = host_of(url)
     verified = getattr(record, "last_verified", None)
     return Evidence(
         url=url,

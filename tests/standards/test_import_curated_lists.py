@@ -114,6 +114,27 @@ def test_market_access_notes_fill_both_directions(reference_tables, tmp_path):
         import_market_access(write(tmp_path / "m.csv", header, rows))
 
 
+def test_sector_files_refuse_denied_and_non_web_sources(reference_tables, tmp_path):
+    header = ["name_en", "name_zh_hans", "synonyms", "hs_codes", "sectors", "source_url"]
+    rows = [
+        {"name_en": "hair dryer", "name_zh_hans": "电吹风", "hs_codes": "851631",
+         "source_url": "https://www.scribd.com/document/1/hair-dryers"},
+        {"name_en": "kettle", "name_zh_hans": "电水壶", "hs_codes": "851679",
+         "source_url": "javascript:alert(1)"},
+    ]  # fmt: skip
+    with pytest.raises(ImportRefused) as refused:
+        import_product_terms(write(tmp_path / "t.csv", header, rows))
+    messages = [str(error) for error in refused.value.errors]
+    assert any("Row 1, source_url:" in m and "scribd.com" in m for m in messages), messages
+    assert any("Row 2, source_url:" in m and "javascript" in m for m in messages), messages
+    assert not ProductTerm.objects.exists()
+
+    header, rows = first_rows(DEMO / "market_access.csv", 1)
+    rows[0]["sources"] += ";https://www.renrendoc.com/paper/1.html"
+    with pytest.raises(ImportRefused, match="renrendoc.com"):
+        import_market_access(write(tmp_path / "m.csv", header, rows))
+
+
 # -- admin uploads -----------------------------------------------------------------------------
 
 
