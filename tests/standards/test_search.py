@@ -72,6 +72,16 @@ def results(client, query, language="en", **params):
     return re.findall(r'class="result-id" href="/[^/]+/standards/([^/]+)/"', html), html
 
 
+def test_status_badges_are_one_phrase_in_the_page_language(client, catalogue):
+    """The source's own label (现行, Published…) is quoted on the record page, never glued
+    to the normalised status in a result's badge."""
+    for language, foreign in (("en", r"[\u4e00-\u9fff]"), ("zh-hans", r"[A-Za-z]")):
+        _slugs, html = results(client, "玩具安全", language)
+        badges = re.findall(r'<span class="badge badge-[a-z]+">([^<]*)</span>', html)
+        assert badges, language
+        assert not [badge for badge in badges if re.search(foreign, badge)], (language, badges)
+
+
 # -- reading the query -------------------------------------------------------------------
 
 
