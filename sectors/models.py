@@ -8,6 +8,9 @@ class TranslationSource(models.TextChoices):
     """How far a reader can trust a translated text."""
 
     OFFICIAL = "official", _("Official")
+    # The official title of an identical (IDT) adoption in the other language: a GB that
+    # adopts IEC 60335-1 IDT gives the IEC standard its official Chinese title.
+    ADOPTION = "adoption", _("From the identical adoption")
     CURATOR = "curator", _("Curator")
     MACHINE = "machine", _("Machine")
 

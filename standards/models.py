@@ -463,6 +463,34 @@ class Standard(CuratedRecord):
     )
     committee_code = models.CharField(_("technical committee"), max_length=60, blank=True)
     committee_name = models.CharField(_("committee name"), max_length=300, blank=True)
+    proposing_body = models.CharField(
+        _("proposed by (提出单位)"),
+        max_length=300,
+        blank=True,
+        help_text=_("The ministry or body that proposed the standard; 归口单位 is the committee."),
+    )
+    status_confirmed_on = models.DateField(
+        _("status confirmed on"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The day a source last stated this edition's status. Empty when no source "
+            "gave one: the record then reads “status not confirmed”."
+        ),
+    )
+    # Derived by standards.status from the family (editions, replacements, citations) and
+    # kept right by standards.changes; `manage.py recompute_status` recomputes every row.
+    superseded_by = models.ForeignKey(
+        "self",
+        verbose_name=_("superseded by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="superseded_editions",
+    )
+    superseded_from = models.DateField(_("superseded from"), null=True, blank=True, editable=False)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True, editable=False)
 
     amendment_of = models.ForeignKey(
         "self",
@@ -972,6 +1000,15 @@ class Change(models.Model):
         Sector, verbose_name=_("sectors"), blank=True, related_name="changes"
     )
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    occurred_on = models.DateField(
+        _("event date"),
+        default=timezone.localdate,
+        db_index=True,
+        help_text=_(
+            "When the event happened (publication, application, citation, withdrawal); "
+            "`created_at` is when the catalogue learnt it."
+        ),
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),

@@ -11,7 +11,7 @@ from standards.models import (
 
 
 class StandardTranslationOptions(TranslationOptions):
-    fields = ("title", "scope", "committee_name")
+    fields = ("title", "scope", "committee_name", "proposing_body")
     required_languages = ()
 
 
