@@ -170,9 +170,12 @@ def load_subscriptions(user_ids: Iterable[int]) -> list[Subscription]:
 
 
 def load_changes(start: datetime.datetime, end: datetime.datetime) -> list[Change]:
-    """The period's changes to published records, oldest first, with what entries need."""
+    """The changes to published records recorded in the period (by created_at, so an
+    event learnt late is not missed), oldest event first, with what entries need."""
     return list(
-        public_changes(Filters()).filter(_in_period(start, end)).order_by("created_at", "id")
+        public_changes(Filters())
+        .filter(_in_period(start, end))
+        .order_by("occurred_on", "created_at", "id")
     )
 
 
@@ -251,7 +254,7 @@ def build_digests(
 class _ChangeIndex:
     """The period's changes indexed by standard, regulation and sector, so that each
     member only looks at the changes it can match. Positions are indexes in `changes`
-    (oldest first); lookups shared by many members (same sectors, same saved search,
+    (oldest event first); lookups shared by many members (same sectors, same saved search,
     same markets) are worked out once."""
 
     def __init__(self, changes: Sequence[Change]) -> None:
@@ -394,7 +397,7 @@ class Renderer:
         language = subscription.language or subscription.user.language
         with translation.override(language):
             links = self._language_links(language)
-            shown = digest.changes[-SHOWN_CHANGES:][::-1]  # newest first
+            shown = digest.changes[-SHOWN_CHANGES:][::-1]  # latest event first
             items = [
                 (
                     fragments,

@@ -104,7 +104,7 @@ def export_rows(rows: Sequence[WatchedRecord]) -> tuple[list[str], list[list]]:
                 row.code,
                 english or "",
                 chinese or "",
-                row.status.label,
+                str(row.status),
                 issued,
                 starts,
                 ends,

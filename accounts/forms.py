@@ -71,6 +71,18 @@ def _language_choices() -> list[tuple[str, str]]:
     return [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]
 
 
+class LanguageSelect(forms.Select):
+    """A choice of languages, each option marked with its own `lang` (it is written in it)."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value:
+            option["attrs"]["lang"] = get_language_info(str(value))["code"].replace(
+                "zh-hans", "zh-Hans"
+            )
+        return option
+
+
 class SignupForm(forms.Form):
     """A new account: e-mail, password twice, language, and a company to create unless
     the person arrives through an invitation (the view passes `invitation`)."""
@@ -86,7 +98,9 @@ class SignupForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-    language = forms.ChoiceField(label=_("Preferred language"), choices=_language_choices)
+    language = forms.ChoiceField(
+        label=_("Preferred language"), choices=_language_choices, widget=LanguageSelect
+    )
     company_name = forms.CharField(
         label=_("Company name"),
         max_length=200,
@@ -173,6 +187,7 @@ class ProfileForm(forms.ModelForm):
     language = forms.ChoiceField(
         label=_("Preferred language"),
         choices=_language_choices,
+        widget=LanguageSelect,
         help_text=_("Pages and e-mails are shown in this language."),
     )
     time_zone = forms.ChoiceField(

@@ -22,9 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Company, Membership, Role, WatchItem, Watchlist, WatchlistVisit
-from standards import calendar, changelog
+from standards import calendar, changelog, status
 from standards.entries import Filters, RecordLink
-from standards.models import Citation, Standard, Status, TechnicalRegulation
+from standards.models import Citation, Standard, TechnicalRegulation
 
 Record = Standard | TechnicalRegulation
 
@@ -58,7 +58,7 @@ def can_delete(membership: Membership, watchlist: Watchlist) -> bool:
 def items_of(watchlist: Watchlist) -> list[WatchItem]:
     """The watchlist's items on published records, with what pages and exports show, in
     three queries whatever their number."""
-    standards = Standard.objects.with_status().select_related("body")
+    standards = Standard.objects.with_status().select_related("body", "superseded_by")
     return list(
         watchlist.items.filter(Q(standard__published=True) | Q(regulation__published=True))
         .select_related("regulation", "added_by")
@@ -76,12 +76,16 @@ def items_of(watchlist: Watchlist) -> list[WatchItem]:
 class RecordStatus:
     key: str  # a CSS badge suffix: current, upcoming, withdrawn…
     label: str
+    detail: str = ""  # "replaced by GB 6675.1-2025, valid until 2026-11-01"
+
+    def __str__(self) -> str:
+        return status.joined(self.label, self.detail)
 
 
 def record_status(record: Record, today: datetime.date) -> RecordStatus:
     if isinstance(record, Standard):
-        key = getattr(record, "current_status", None) or record.status_on(today)
-        return RecordStatus(key, str(Status(key).label))
+        found = status.phrase(record, today)
+        return RecordStatus(found.key, found.label, found.detail)
     if record.repealed_date and record.repealed_date <= today:
         return RecordStatus("withdrawn", _("Repealed"))
     starts = record.applies_from or record.in_force_date

@@ -465,7 +465,7 @@ class CitationAdmin(ChangeRecordingAdmin, SimpleHistoryAdmin, TabbedTranslationA
 class ChangeAdmin(admin.ModelAdmin):
     """The change log is written by the system; everyone reads it, nobody edits it."""
 
-    list_display = ["created_at", "kind", "standard", "regulation", "via", "actor"]
+    list_display = ["occurred_on", "created_at", "kind", "standard", "regulation", "via", "actor"]
     list_filter = ["kind", "via", "sectors"]
     list_select_related = ["standard", "regulation", "actor"]
     search_fields = ["standard__identifier", "regulation__reference"]
@@ -482,7 +482,7 @@ class ChangeAdmin(admin.ModelAdmin):
 class TranslationQueueAdmin(admin.ModelAdmin):
     """Records whose Chinese or English title is missing, machine-made or unverified."""
 
-    list_display = ["__str__", "title_en", "title_zh_hans", "title_en_source",
+    list_display = ["__str__", "awaiting", "title_en", "title_zh_hans", "title_en_source",
                     "title_zh_hans_source", "translation_verified"]  # fmt: skip
     list_editable = ["title_en", "title_zh_hans", "title_en_source", "title_zh_hans_source",
                      "translation_verified"]  # fmt: skip
@@ -490,7 +490,38 @@ class TranslationQueueAdmin(admin.ModelAdmin):
     actions = ["mark_translation_verified"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).needs_translation()
+        # Titles awaiting translation first, then machine translations, then the rest.
+        missing = Q()
+        for field in ("title_en", "title_zh_hans"):
+            missing |= Q(**{field: ""}) | Q(**{f"{field}__isnull": True})
+        machine = Q(title_en_source="machine") | Q(title_zh_hans_source="machine")
+        # ModelAdmin.get_queryset orders before the annotation exists: order after it.
+        return (
+            self.model._default_manager.get_queryset()
+            .needs_translation()
+            .annotate(
+                queue_rank=models.Case(
+                    models.When(missing, then=0),
+                    models.When(machine, then=1),
+                    default=2,
+                    output_field=models.IntegerField(),
+                )
+            )
+            .order_by(*self.get_ordering(request))
+        )
+
+    def get_ordering(self, request):
+        return ["queue_rank", "pk"]
+
+    @admin.display(description=_("awaiting translation"), ordering="queue_rank")
+    def awaiting(self, obj) -> str:
+        """The languages whose title is missing."""
+        names = [
+            str(label)
+            for field, label in (("title_en", _("English")), ("title_zh_hans", _("Chinese")))
+            if not getattr(obj, field)
+        ]
+        return ", ".join(names) or "—"
 
     def has_add_permission(self, request):
         return False

@@ -3,6 +3,8 @@
 `describe_change` builds the sentences from `Change.kind` and `Change.fields` as
 standards.changes writes them, in the active language; `public_changes` and
 `change_entries` give the entries of published records, `latest_changes` the home page's.
+Readers order and date changes by the event they report (`Change.occurred_on`); when
+CESIP recorded it later, entries say so (`recorded_on`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -154,6 +157,13 @@ def _record_sentences(change: Change, fields: Mapping[str, list]) -> list[str]:
                 _("The issue date is now known to the %(precision)s")
                 % {"precision": str(labels.get(new, new)).lower()}
             )
+        elif name == "superseded_by":
+            if new:
+                sentences.append(
+                    _("A newer edition supersedes it: %(standard)s") % {"standard": new}
+                )
+            else:
+                others.append(_field_label(model, name))
         elif name in ("replaced_by", "replaces", "adopts"):
             added = [v for v in _listed(new) if v not in _listed(old)]
             removed = [v for v in _listed(old) if v not in _listed(new)]
@@ -251,8 +261,29 @@ class ChangeEntry(RecordLink):
         return str(self.change.get_kind_display())
 
     @property
-    def when(self) -> datetime.datetime:
-        return self.change.created_at
+    def when(self) -> datetime.date:
+        """The day of the event the change reports (what pages show and order by)."""
+        return self.change.occurred_on
+
+    @property
+    def recorded_on(self) -> datetime.date:
+        """The day CESIP recorded the change."""
+        return timezone.localdate(self.change.created_at)
+
+    @property
+    def recorded_later(self) -> bool:
+        """Whether CESIP learnt of the event after the day it happened."""
+        return self.recorded_on != self.when
+
+    @property
+    def event_time(self) -> datetime.datetime:
+        """The event as an instant (for feeds): the recording time when recorded on the
+        day of the event, otherwise the start of the event's day."""
+        if not self.recorded_later:
+            return self.change.created_at
+        return datetime.datetime.combine(
+            self.when, datetime.time.min, tzinfo=timezone.get_current_timezone()
+        )
 
     @property
     def regulation_url(self) -> str:
@@ -263,8 +294,13 @@ class ChangeEntry(RecordLink):
         return headed(self.code, self.sentences[0])
 
 
+# Newest event first; among events of one day, the latest recorded first.
+EVENT_ORDER = ["-occurred_on", "-created_at", "-id"]
+
+
 def public_changes(filters: Filters) -> QuerySet:
-    """Changes to published records, newest first, with what the entries need loaded."""
+    """Changes to published records, the latest event first (then the latest recorded),
+    with what the entries need loaded."""
     rows = Change.objects.filter(
         Q(standard__isnull=True) | Q(standard__published=True),
         Q(regulation__isnull=True) | Q(regulation__published=True),
@@ -282,7 +318,7 @@ def public_changes(filters: Filters) -> QuerySet:
         rows.select_related("standard", "regulation")
         .defer(*deferred)
         .prefetch_related("sectors")
-        .order_by("-created_at", "-id")
+        .order_by(*EVENT_ORDER)
     )
 
 
@@ -307,9 +343,10 @@ def change_entries(changes: Iterable[Change]) -> list[ChangeEntry]:
 def latest_changes(
     limit: int = 8, sectors: Iterable[Sector | str] | None = None
 ) -> list[ChangeEntry]:
-    """The newest `limit` changes (for the home page), optionally in `sectors` (Sector
-    objects or slugs). Each ChangeEntry has when, kind, kind_label, code, title, url,
-    sentences (plain language), headline, regulation and regulation_url, sectors."""
+    """The `limit` latest changes by event (for the home page), optionally in `sectors`
+    (Sector objects or slugs). Each ChangeEntry has when (the event's day), recorded_on,
+    kind, kind_label, code, title, url, sentences (plain language), headline, regulation
+    and regulation_url, sectors."""
     sectors = list(sectors or [])
     objects = sectors_named(sectors)
     if sectors and not objects:

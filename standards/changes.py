@@ -3,7 +3,8 @@
 Admin edits, imports and the API all go through `record_changes`: take a snapshot of
 the records before writing (`snapshot`), write them, and hand both to
 `record_changes`, which diffs the snapshots and writes one Change row per kind of
-change (new, status, dates, translation…) with the changed fields as [old, new].
+change (new, status, dates, translation…) with the changed fields as [old, new],
+dated by the event it reports (`event_date`; `created_at` is when it was recorded).
 `save_record` does the three steps for a single record.
 
 Snapshots are built in bulk, a fixed number of queries for any number of records, so
@@ -13,18 +14,23 @@ an import of tens of thousands of rows can use the same path.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import models, transaction
 from django.dispatch import Signal
+from django.utils import timezone
 
+from standards import status
+from standards.identifiers import IdentifierError, parse_identifier
 from standards.models import (
     Adoption,
     Change,
     ChangeKind,
     ChangeVia,
     Citation,
+    CitationKind,
     Replacement,
     Stage,
     Standard,
@@ -59,7 +65,7 @@ STANDARD_GROUPS: dict[str, list[str]] = {
         "scope_zh_hans_source",
         "translation_verified",
     ],
-    ChangeKind.REPLACED: ["replaced_by"],
+    ChangeKind.REPLACED: ["replaced_by", "superseded_by"],
     ChangeKind.UPDATED: [
         "identifier",
         "document_type",
@@ -143,22 +149,70 @@ def _scalar_fields(groups: Mapping[str, list[str]], m2m: set[str]) -> list[str]:
     return [f for fields in groups.values() for f in fields if f not in m2m]
 
 
+def _edition_start(identifier: str) -> str | None:
+    """1 January of the year printed in `identifier` (GB 4706.1-2005 → 2005-01-01)."""
+    try:
+        year = parse_identifier(identifier).edition_year
+    except IdentifierError:
+        return None
+    return datetime.date(year, 1, 1).isoformat() if year else None
+
+
+def _act_citation_date(row: Mapping[str, Any]) -> str | None:
+    """When an act that names a standard itself (a Chinese rule making it compulsory or
+    naming it for CCC testing, a regulation referencing it) started citing it: when the
+    act applies, but not before the standard was issued. None for harmonised standards,
+    which are cited by their own publication in the Official Journal (date_cited)."""
+    if row["kind"] == CitationKind.HARMONISED:
+        return None
+    act = (
+        row["regulation__applies_from"]
+        or row["regulation__in_force_date"]
+        or row["regulation__adopted_date"]
+    )
+    standard = row["standard__implementation_date"] or row["standard__issued_date"]
+    return _plain(max(act, standard) if act and standard else act)
+
+
+def _oj_date(reference: str) -> str | None:
+    """The day an Official Journal reference was published ("… (OJ L 1, 5.1.2022, p. 11)"
+    → 2022-01-05), else 1 January of the year of the act it names ("Implementing
+    Decision (EU) 2022/405" → 2022-01-01)."""
+    for day, month, year in re.findall(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b", reference or ""):
+        try:
+            return datetime.date(int(year), int(month), int(day)).isoformat()
+        except ValueError:
+            continue
+    act = re.search(r"\((?:EU|EC|EEC|Euratom)\) (\d{4})/\d+", reference or "")
+    return f"{act[1]}-01-01" if act else None
+
+
 def _snapshot_standards(pks: Sequence[int]) -> dict[int, Snapshot]:
-    relations = {"body", "amendment_of"}
+    relations = {"body", "amendment_of", "superseded_by"}
     m2m = {"sectors", "ics_codes", "ccs_codes", "hs_codes", "replaces", "replaced_by", "adopts"}
     scalars = [f for f in _scalar_fields(STANDARD_GROUPS, m2m) if f not in relations]
     rows = Standard.objects.filter(pk__in=pks).values(
-        "pk", "published", *scalars, "body__code", "amendment_of__identifier"
+        "pk",
+        "published",
+        *scalars,
+        "body__code",
+        "amendment_of__identifier",
+        "superseded_by__identifier",
+        "superseded_from",
     )
     snaps: dict[int, Snapshot] = {}
     for row in rows:
         snap = {f: _plain(row[f]) for f in scalars}
         snap["body"] = row["body__code"]
         snap["amendment_of"] = row["amendment_of__identifier"]
+        snap["superseded_by"] = row["superseded_by__identifier"]
         snap["published"] = row["published"]
         for name in m2m:
             snap[name] = []
         snap["_sector_ids"] = []
+        snap["_edition_start"] = _edition_start(row["identifier"])
+        snap["_replaced_applies"] = snap["_replaced_issued"] = None
+        snap["_superseded_from"] = _plain(row["superseded_from"])  # its successor published
         snaps[row["pk"]] = snap
 
     def collect(queryset: models.QuerySet, field: str) -> None:
@@ -199,10 +253,16 @@ def _snapshot_standards(pks: Sequence[int]) -> dict[int, Snapshot]:
         "new_id", "old__identifier", "extent"
     ):
         snaps[new_id]["replaces"].append(f"{old_identifier} ({extent})")
-    for old_id, new_identifier, extent in Replacement.objects.filter(old_id__in=pks).values_list(
-        "old_id", "new__identifier", "extent"
+    for old_id, new_identifier, extent, applies, issued in Replacement.objects.filter(
+        old_id__in=pks
+    ).values_list(
+        "old_id", "new__identifier", "extent", "new__implementation_date", "new__issued_date"
     ):
         snaps[old_id]["replaced_by"].append(f"{new_identifier} ({extent})")
+        # When the (latest) replacing edition applies and was issued.
+        for name, day in (("_replaced_applies", applies), ("_replaced_issued", issued)):
+            if day and _plain(day) > (snaps[old_id][name] or ""):
+                snaps[old_id][name] = _plain(day)
     for pk, adopted, degree in Adoption.objects.filter(standard_id__in=pks).values_list(
         "standard_id", "adopted__identifier", "degree"
     ):
@@ -218,10 +278,17 @@ def _snapshot_regulations(pks: Sequence[int]) -> dict[int, Snapshot]:
     scalars = [f for f in _scalar_fields(REGULATION_GROUPS, m2m) if f != "successor"]
     snaps: dict[int, Snapshot] = {}
     for row in TechnicalRegulation.objects.filter(pk__in=pks).values(
-        "pk", "published", *scalars, "successor__reference"
+        "pk",
+        "published",
+        *scalars,
+        "successor__reference",
+        "successor__adopted_date",
+        "successor__in_force_date",
     ):
         snap = {f: _plain(row[f]) for f in scalars}
         snap.update(successor=row["successor__reference"], published=row["published"])
+        successor_on = row["successor__adopted_date"] or row["successor__in_force_date"]
+        snap["_successor_on"] = _plain(successor_on)
         snap.update(sectors=[], hs_codes=[], _sector_ids=[])
         snaps[row["pk"]] = snap
     through = TechnicalRegulation.sectors.through.objects.filter(technicalregulation_id__in=pks)
@@ -243,13 +310,24 @@ def _snapshot_citations(pks: Sequence[int]) -> dict[int, Snapshot]:
     scalars = [f for f in CITATION_FIELDS if f != "replaces"]
     snaps = {}
     for row in Citation.objects.filter(pk__in=pks).values(
-        "pk", *scalars, "replaces__identifier", "standard_id", "regulation_id"
+        "pk",
+        *scalars,
+        "replaces__identifier",
+        "standard_id",
+        "regulation_id",
+        "regulation__applies_from",
+        "regulation__in_force_date",
+        "regulation__adopted_date",
+        "standard__implementation_date",
+        "standard__issued_date",
     ):
         snap = {f: _plain(row[f]) for f in scalars}
         snap.update(
             replaces=row["replaces__identifier"],
             _standard_id=row["standard_id"],
             _regulation_id=row["regulation_id"],
+            _act_on=_act_citation_date(row),
+            _oj_on=_oj_date(row["oj_reference"]),
         )
         snaps[row["pk"]] = snap
     return snaps
@@ -318,6 +396,82 @@ def _citation_kinds(before: Snapshot | None, after: Snapshot) -> list[tuple[str,
     return [(ChangeKind.UPDATED, changed)]
 
 
+# The snapshot values whose date is the event a change reports, the first known and not
+# in the future wins (see event_date). Names starting with "_" are worked out by the
+# snapshots, not fields.
+REPLACED_ON = ["withdrawn_date", "_replaced_applies", "_superseded_from", "_replaced_issued"]
+EVENT_DATE_FIELDS: dict[tuple[type[models.Model], str], list[str]] = {
+    (Standard, ChangeKind.NEW): ["issued_date", "implementation_date", "_edition_start"],
+    (Standard, ChangeKind.WITHDRAWN): ["withdrawn_date"],
+    (Standard, ChangeKind.REPLACED): REPLACED_ON,
+    (TechnicalRegulation, ChangeKind.NEW): ["adopted_date", "in_force_date", "applies_from"],
+    # A citation with no date of its own was made no later than its presumption ended.
+    (Citation, ChangeKind.CITED): ["date_cited", "_oj_on", "_act_on", "presumption_ends"],
+    # An end already past happened then; one to come is news the day it is announced.
+    (Citation, ChangeKind.CITATION_ENDING): ["presumption_ends"],
+}
+# A status change is dated by the stage it moved to.
+STAGE_DATE_FIELDS: dict[str, list[str]] = {
+    Stage.PUBLISHED: ["issued_date", "implementation_date"],
+    Stage.WITHDRAWN: ["withdrawn_date"],
+    Stage.SUPERSEDED: REPLACED_ON,
+}
+# Relations printed in the standard itself: learning them reports its publication.
+PUBLICATION_RELATIONS = {"replaces", "adopts", "amendment_of"}
+
+
+def event_date(
+    model: type[models.Model],
+    kind: str,
+    snap: Snapshot,
+    fields: Mapping[str, list],
+    *,
+    today: datetime.date,
+) -> datetime.date:
+    """The day the event a change reports happened (Change.occurred_on).
+
+    Read from the record the change is about (`snap`, the record as it is now):
+    - a new standard: its issue date, else implementation, else the year in its number;
+    - a withdrawal or replacement: the withdrawal date, else when the replacing edition
+      applies, else when the edition superseding it was published, else when the
+      replacing edition was issued; a status change: the date of its new stage;
+    - the standards a standard replaces or adopts: its issue date (they are printed in it);
+    - a new act: its adoption, else entry into force, else application; a repeal: the
+      repeal date; a successor act: the successor's adoption;
+    - a citation: the date cited, else the day (or year) of its Official Journal
+      reference, else for a rule naming the standard when the rule applies, else no
+      later than the presumption of conformity ended; the end of a citation: the day
+      the presumption of conformity ends.
+    The first of these dates that is known and not in the future wins: a change cannot
+    be news from the future (the calendar shows what is coming; an end to come is news
+    the day it is announced). When there is none, or the change is of another kind
+    (translations, other details and dates), the event is the recording: `today`.
+    """
+
+    def new_value(name: str) -> Any:  # the value a changed field now has
+        return (list(fields.get(name) or []) + [None, None])[1]
+
+    names = EVENT_DATE_FIELDS.get((model, kind), [])
+    if model is Standard and kind == ChangeKind.STATUS:
+        names = STAGE_DATE_FIELDS.get(new_value("stage"), [])
+    elif model is Standard and kind == ChangeKind.UPDATED and set(fields) <= PUBLICATION_RELATIONS:
+        names = EVENT_DATE_FIELDS[(Standard, ChangeKind.NEW)]
+    elif model is TechnicalRegulation and kind == ChangeKind.DATES and new_value("repealed_date"):
+        names = ["repealed_date"]
+    elif model is TechnicalRegulation and set(fields) == {"successor"} and new_value("successor"):
+        names = ["_successor_on"]
+    for name in names:
+        if snap.get(name) and datetime.date.fromisoformat(snap[name]) <= today:
+            return datetime.date.fromisoformat(snap[name])
+    return today
+
+
+def _citation_standards(pks: Sequence[int]) -> list[int]:
+    """The standards cited, and those they replace in the list, by these citations."""
+    rows = Citation.objects.filter(pk__in=pks).values_list("standard_id", "replaces_id")
+    return sorted({pk for row in rows for pk in row if pk})
+
+
 @transaction.atomic
 def record_changes(
     model: type[models.Model],
@@ -330,8 +484,20 @@ def record_changes(
     """Compare `before` with the rows as they are now and write the Change rows."""
     model = model._meta.concrete_model
     pks = list(pks)
+    if model in (Standard, Citation):
+        # The status engine: a write may change which edition of a family is current;
+        # the other editions whose derived columns move get their own Change rows.
+        touched = pks if model is Standard else _citation_standards(pks)
+        others = status.affected(touched) - set(pks if model is Standard else ())
+        before_others = snapshot(Standard, others)
+        moved = set(status.refresh_editions(touched)) & others
+        if moved:
+            record_changes(
+                Standard, before_others, sorted(moved), actor=actor, via=ChangeVia.SYSTEM
+            )
     after = snapshot(model, pks)
     pending: list[tuple[Change, list[int]]] = []
+    today = timezone.localdate()
 
     if model is Citation:
         parents = snapshot(Standard, [a["_standard_id"] for a in after.values()])
@@ -350,6 +516,7 @@ def record_changes(
                     regulation_id=now["_regulation_id"],
                     kind=kind,
                     fields=fields,
+                    occurred_on=event_date(Citation, kind, now, fields, today=today),
                     actor=actor,
                     via=via,
                 )
@@ -361,7 +528,12 @@ def record_changes(
             now = after[pk]
             for kind, fields in _record_kinds(before.get(pk), now, groups):
                 change = Change(
-                    **{record_field: pk}, kind=kind, fields=fields, actor=actor, via=via
+                    **{record_field: pk},
+                    kind=kind,
+                    fields=fields,
+                    occurred_on=event_date(model, kind, now, fields, today=today),
+                    actor=actor,
+                    via=via,
                 )
                 pending.append((change, now["_sector_ids"]))
 

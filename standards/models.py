@@ -6,14 +6,14 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from sectors.models import CcsCode, HsCode, IcsCode, Sector, TranslationSource
+from standards import status as engine
 from standards.identifiers import Identifier, key_variants, parse_identifier
 from standards.segmentation import segment
 
@@ -46,6 +46,10 @@ class Status(models.TextChoices):
     DRAFT = "draft", _("Draft")
     UPCOMING = "upcoming", _("Published, not yet in force")
     CURRENT = "current", _("Current")
+    # No source stated the status; not assumed current.
+    UNCONFIRMED = "unconfirmed", _("Status not confirmed")
+    # Replaced, but still valid until the end of a recorded transition (DOW, DOC, 实施日期).
+    TRANSITION = "transition", _("Superseded, still valid")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     SUPERSEDED = "superseded", _("Superseded")
 
@@ -332,27 +336,11 @@ class CuratedQuerySet(models.QuerySet):
 
 class StandardQuerySet(CuratedQuerySet):
     def with_status(self, today: datetime.date | None = None):
-        """Annotate `current_status`, computed in SQL the way Standard.status_on is in Python.
+        """Annotate `current_status`, the status engine's answer (standards.status) in SQL.
 
         Today's date comes from Django (the site's time zone), not from the database clock.
         """
-        today = Value(today or timezone.localdate(), output_field=models.DateField())
-        return self.alias(in_force_from=Coalesce("implementation_date", "issued_date")).annotate(
-            current_status=Case(
-                When(stage=Stage.DRAFT, then=Value(Status.DRAFT)),
-                # A withdrawal announced for a later date leaves the standard current.
-                When(
-                    stage__in=[Stage.WITHDRAWN, Stage.SUPERSEDED],
-                    withdrawn_date__gt=today,
-                    then=Value(Status.CURRENT),
-                ),
-                When(stage=Stage.WITHDRAWN, then=Value(Status.WITHDRAWN)),
-                When(stage=Stage.SUPERSEDED, then=Value(Status.SUPERSEDED)),
-                When(in_force_from__gt=today, then=Value(Status.UPCOMING)),
-                default=Value(Status.CURRENT),
-                output_field=models.CharField(),
-            )
-        )
+        return self.annotate(current_status=engine.status_case(today or timezone.localdate()))
 
     def with_current_status(self, *statuses: str):
         return self.with_status().filter(current_status__in=statuses)
@@ -374,25 +362,8 @@ class StandardQuerySet(CuratedQuerySet):
 
 
 def status_condition(statuses, today: datetime.date) -> Q:
-    """The condition for `Standard.status_on(today) in statuses` (see with_status)."""
-    retiring = [Stage.WITHDRAWN, Stage.SUPERSEDED]
-    later = Q(implementation_date__gt=today) | Q(
-        implementation_date__isnull=True, issued_date__gt=today
-    )
-    conditions = {
-        Status.DRAFT: Q(stage=Stage.DRAFT),
-        Status.CURRENT: Q(stage__in=retiring, withdrawn_date__gt=today)
-        | (~Q(stage__in=[Stage.DRAFT, *retiring]) & ~later),
-        Status.UPCOMING: ~Q(stage__in=[Stage.DRAFT, *retiring]) & later,
-        Status.WITHDRAWN: Q(stage=Stage.WITHDRAWN)
-        & (Q(withdrawn_date__isnull=True) | Q(withdrawn_date__lte=today)),
-        Status.SUPERSEDED: Q(stage=Stage.SUPERSEDED)
-        & (Q(withdrawn_date__isnull=True) | Q(withdrawn_date__lte=today)),
-    }
-    found = Q(pk__in=[])
-    for status in statuses:
-        found |= conditions.get(status, Q(pk__in=[]))
-    return found
+    """The condition for `Standard.status_on(today) in statuses` (see standards.status)."""
+    return engine.status_condition(statuses, today)
 
 
 class Standard(CuratedRecord):
@@ -619,15 +590,7 @@ class Standard(CuratedRecord):
         return self.implementation_date or self.issued_date
 
     def status_on(self, day: datetime.date) -> str:
-        if self.stage == Stage.DRAFT:
-            return Status.DRAFT
-        if self.stage in (Stage.WITHDRAWN, Stage.SUPERSEDED):
-            if self.withdrawn_date and self.withdrawn_date > day:
-                return Status.CURRENT  # withdrawal announced for a later date
-            return Status(self.stage)
-        if self.in_force_from and self.in_force_from > day:
-            return Status.UPCOMING
-        return Status.CURRENT
+        return engine.status_on(self, day)
 
     def get_status_display(self) -> str:
         return Status(self.status).label
@@ -1023,6 +986,12 @@ class Change(models.Model):
         verbose_name = _("change")
         verbose_name_plural = _("changes")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # What's new, feeds and the home page read changes latest event first.
+            models.Index(
+                fields=["-occurred_on", "-created_at", "-id"], name="change_occurred_order"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(standard__isnull=False) | Q(regulation__isnull=False),

@@ -26,7 +26,9 @@ from standards.models import (
     TechnicalRegulation,
 )
 
-LIVE = (Status.CURRENT, Status.UPCOMING)
+# What still applies, or will: a superseded edition in its transition, and an edition whose
+# status no source confirmed (not assumed gone), included.
+LIVE = (Status.CURRENT, Status.UNCONFIRMED, Status.TRANSITION, Status.UPCOMING)
 
 
 def covers(record_codes: list[str], product_codes: list[str]) -> bool:
@@ -66,6 +68,9 @@ class RequirementSheet:
     mandatory: list[SheetStandard]
     harmonised: list[SheetStandard]
     other: list[SheetStandard]
+    # Public standards cited under these acts, for any product: what CESIP holds of
+    # their lists (standards.coverage).
+    cited_held: int = 0
 
     @property
     def home(self) -> str:
@@ -93,7 +98,7 @@ def requirement_sheet(codes: list[str], market: str, today: datetime.date | None
         .filter(jurisdiction=market)
         .with_status(today)
         .filter(current_status__in=LIVE)
-        .select_related("body")
+        .select_related("body", "superseded_by")
         .prefetch_related("hs_codes")
     )
     linked = Q(citations__regulation__in=regulations)
@@ -104,8 +109,12 @@ def requirement_sheet(codes: list[str], market: str, today: datetime.date | None
         # Only standards for this product: an act cites many for other products.
         if covers([hs.code for hs in standard.hs_codes.all()], codes):
             rows[standard.pk] = SheetStandard(standard)
-    cited = Citation.objects.filter(regulation__in=regulations).values_list(
-        "regulation_id", "standard_id"
+    # Public citations only: "N more, for other products" links to the act's page, which
+    # lists no unpublished standard.
+    cited = list(
+        Citation.objects.public()
+        .filter(regulation__in=regulations)
+        .values_list("regulation_id", "standard_id")
     )
     shown = {regulation.pk: 0 for regulation in regulations}
     for regulation_id, standard_id in cited:
@@ -128,6 +137,7 @@ def requirement_sheet(codes: list[str], market: str, today: datetime.date | None
         mandatory=[e for e in entries if e.mandatory],
         harmonised=[e for e in entries if not e.mandatory and e.harmonised],
         other=[e for e in entries if not e.mandatory and not e.harmonised],
+        cited_held=len({standard_id for _regulation, standard_id in cited}),
     )
 
 

@@ -70,9 +70,11 @@ __all__ = [
     "DeniedDomain",
     "Evidence",
     "Link",
+    "commission_list",
     "denied_domain",
     "denied_domains",
     "evidence",
+    "official_catalogues",
     "official_record",
     "official_records",
     "source_problem",
@@ -150,6 +152,7 @@ EUR_LEX_LABEL = _("EUR-Lex · Official Journal")
 NPC_LABEL = _("NPC · national database of laws")
 GOV_CN_LABEL = _("State Council · policy library (gov.cn)")
 CNCA_LABEL = _("CNCA · Certification and Accreditation Administration")
+COMMISSION_LIST_LABEL = _("European Commission · list of harmonised standards")
 
 
 def official_records(record) -> list[Link]:
@@ -282,6 +285,59 @@ def _regulation_links(reference: str, kind: str, title_zh: str) -> list[Link]:
     if kind == "cn-law":
         return [Link(NPC_LAW_SEARCH.format(q=_q(name)), NPC_LABEL)]
     return [Link(GOV_CN_SEARCH.format(q=_q(name)), GOV_CN_LABEL)]
+
+
+# ----------------------------------------------------------------------------------------
+# Official lists and catalogues: where the complete lists are, beside CESIP's partial one
+# ----------------------------------------------------------------------------------------
+
+# The Commission's summary list of the harmonised standards cited under an act, one page
+# per act, by the act's ELI. Confirmed from the Commission's pages as projects link them
+# (single-market-economy.ec.europa.eu/single-market/goods/european-standards/
+# harmonised-standards/low-voltage-lvd_en, electromagnetic-compatibility-emc_en,
+# machinery-md_en, medical-devices_en; toy-safety and personal-protective-equipment under
+# the older path without "goods/", which the site moved). An act not listed here (no
+# summary list known) gets its EUR-Lex page from official_record.
+COMMISSION_LIST = (
+    "https://single-market-economy.ec.europa.eu/single-market/goods/european-standards/"
+    "harmonised-standards/{page}_en"
+)
+COMMISSION_LISTS = {
+    "dir/2006/42": "machinery-md",
+    "dir/2009/48": "toy-safety",
+    "dir/2014/30": "electromagnetic-compatibility-emc",
+    "dir/2014/35": "low-voltage-lvd",
+    "reg/2016/425": "personal-protective-equipment",
+    "reg/2017/745": "medical-devices",
+}
+
+
+def commission_list(regulation) -> Link | None:
+    """The Commission's summary list of the harmonised standards cited under an EU act,
+    when CESIP knows the act's page; None otherwise (the act's official record is then
+    the complete reference)."""
+    link = eli_link(getattr(regulation, "reference", "") or "")
+    if link is None:
+        return None
+    eli = link.url.removeprefix(ELI.split("{")[0]).removesuffix("/oj")
+    page = COMMISSION_LISTS.get(eli)
+    return Link(COMMISSION_LIST.format(page=page), COMMISSION_LIST_LABEL) if page else None
+
+
+def official_catalogues(jurisdictions=None, *, q: str = "") -> list[Link]:
+    """The publishers' own catalogues of standards for `jurisdictions` (default: all), the
+    complete lists CESIP's catalogue is a part of: SAMR's national standard platform,
+    CEN-CENELEC's search, ISO's and IEC's catalogues; searched for `q` where they can be."""
+    wanted = set(jurisdictions or ("CN", "EU", "INT"))
+    links = []
+    if "CN" in wanted:
+        links.append(Link(SAMR_SEARCH.format(q=_q(q)), SAMR_LABEL))
+    if "EU" in wanted:
+        links.append(Link(CEN_CENELEC_SEARCH, CEN_CENELEC_LABEL))
+    if "INT" in wanted:
+        links.append(Link(ISO_SEARCH.format(q=_q(q)), ISO_LABEL))
+        links.append(Link(IEC_SEARCH.format(q=_q(q)), IEC_LABEL))
+    return links
 
 
 # ----------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from sectors.models import Sector
+from standards import status
 from standards.bodies import body
 from standards.models import (
     Adoption,
@@ -26,6 +27,8 @@ def make_body(code: str = "SAC") -> Body:
 
 def make_standard(identifier: str, *, body: str | Body | None = None, **kw) -> Standard:
     sectors = kw.pop("sectors", None)
+    # As a source stated it, unless the test says otherwise (status_confirmed_on=None).
+    kw.setdefault("status_confirmed_on", datetime.date(2024, 1, 1))
     standard = Standard(**{"published": True, **kw})
     standard.set_identifier(identifier)
     if body is None:
@@ -36,6 +39,7 @@ def make_standard(identifier: str, *, body: str | Body | None = None, **kw) -> S
     if not (standard.title_en or standard.title_zh_hans):
         standard.title_en = f"Title of {identifier}"
     standard.save()
+    status.refresh_editions([standard.pk])  # what record_changes does on every write path
     if sectors:
         slugs = [s for s in sectors if isinstance(s, str)]
         standard.sectors.set(

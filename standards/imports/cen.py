@@ -45,6 +45,7 @@ from standards.imports.common import (
     sector_rules,
     sectors_for,
     source_errors,
+    status_confirmed,
 )
 from standards.models import ChangeVia, Stage, Standard, TranslationSource
 
@@ -193,6 +194,9 @@ def _save_cen_row(record: CenRow, rules, sector_ids, report: ImportReport, actor
         values["title_zh_hans_source"] = TranslationSource.CURATOR
     else:
         del values["title_zh_hans"]  # keep a curator's translation made in the admin
+    values["status_confirmed_on"] = status_confirmed(
+        standard, values["stage"], values["status_label"], stated=bool(values["status_label"])
+    )
     for name, value in values.items():
         setattr(standard, name, value)
     wanted_sectors = (

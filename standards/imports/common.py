@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cesip.tabular import ImportReport, differs
@@ -73,6 +74,19 @@ def save_if_changed(record, report: ImportReport, actor, *, m2m: dict | None = N
     written = changes.save_record(record, actor=actor, via=ChangeVia.IMPORT, m2m=m2m)
     report.changes += len(written)
     return True
+
+
+def status_confirmed(standard, stage: str, label: str, *, stated: bool):
+    """`status_confirmed_on` for a row that gives `stage` and the source's `label`: today
+    when the source states a status that differs from the stored one (or none was
+    confirmed yet), else unchanged, so that re-importing the same list changes nothing.
+    A row that states no status leaves the stored confirmation as it was."""
+    if not stated:
+        return standard.status_confirmed_on
+    unchanged = standard.stage == stage and standard.status_label == label
+    if standard.pk and standard.status_confirmed_on and unchanged:
+        return standard.status_confirmed_on
+    return timezone.localdate()
 
 
 def save_row(record, report: ImportReport, actor, *, m2m: dict | None = None):

@@ -31,7 +31,7 @@ from sectors.models import IcsCode
 from standards import changes
 from standards.bodies import body
 from standards.identifiers import IdentifierError, parse_identifier
-from standards.imports.common import sector_rules, sectors_for, source_errors
+from standards.imports.common import sector_rules, sectors_for, source_errors, status_confirmed
 from standards.models import ChangeVia, Stage, Standard, TranslationSource
 
 # The publishers whose lists these are; a joint document belongs to its first publisher.
@@ -256,13 +256,23 @@ def _write_batch(batch, bodies, rules, report: ImportReport, actor, *, owner: st
     for key, record in by_key.items():
         standard = existing.get(key)
         body = bodies[record.body]
+        # A publication list states every row's status.
+        values = {
+            **record.values,
+            "status_confirmed_on": status_confirmed(
+                standard or Standard(),
+                record.values["stage"],
+                record.values["status_label"],
+                stated=True,
+            ),
+        }
         if standard is None:
-            to_create.append(Standard(body=body, **record.values))
+            to_create.append(Standard(body=body, **values))
             continue
         if standard.body_id != body.pk or any(
-            getattr(standard, name) != value for name, value in record.values.items()
+            getattr(standard, name) != value for name, value in values.items()
         ):
-            for name, value in record.values.items():
+            for name, value in values.items():
                 setattr(standard, name, value)
             standard.body = body
             to_update.append(standard)
@@ -273,7 +283,10 @@ def _write_batch(batch, bodies, rules, report: ImportReport, actor, *, owner: st
             existing[key] = Standard(pk=pk, key=key)
     if to_update:
         bulk_update_with_history(
-            to_update, Standard, [*PUBLICATION_FIELDS, "body"], batch_size=1000
+            to_update,
+            Standard,
+            [*PUBLICATION_FIELDS, "status_confirmed_on", "body"],
+            batch_size=1000,
         )
     relinked = _set_codes(existing, by_key, rules)
     touched = {s.pk for s in to_update} | relinked | {existing[s.key].pk for s in to_create}

@@ -36,6 +36,7 @@ from standards.imports.common import (
     sector_rules,
     sectors_for,
     source_errors,
+    status_confirmed,
 )
 from standards.models import (
     ChangeVia,
@@ -141,6 +142,8 @@ def _read_samr_row(row: dict[str, str], known: dict[str, set[str]]):
         "title_en": row.get("英文标准名称", ""),
         "status_label": row.get("标准状态", ""),
         "committee": row.get("归口单位", ""),
+        # Optional column: None when the file has no 提出单位 column (the stored value stays).
+        "proposing_body": row.get("提出单位"),
         "source_url": row.get("来源", ""),
         "replaces": [],
         "adopts": None,
@@ -188,6 +191,22 @@ def _read_samr_row(row: dict[str, str], known: dict[str, set[str]]):
     return (None if errors else record), errors
 
 
+# "SAC/TC 253", "SAC/TC209/SC1", "SAC/SWG 18"; an older bare "TC10" is left in the name.
+COMMITTEE_CODE = re.compile(r"SAC\s*/\s*(TC|SWG)\s*(\d+)(?:\s*/\s*SC\s*(\d+))?")
+
+
+def committee_parts(committee: str) -> tuple[str, str]:
+    """归口单位 as (code, name): the SAC code spelt one way ("SAC/TC 209/SC 1") and the
+    committee's name without the code in brackets, which the page prints beside it."""
+    match = COMMITTEE_CODE.search(committee)
+    if not match:
+        return "", committee
+    kind, number, sub = match.groups()
+    code = f"SAC/{kind} {number}" + (f"/SC {sub}" if sub else "")
+    name = re.sub(r"[(（]\s*" + re.escape(match.group(0)) + r"\s*[)）]", "", committee).strip()
+    return code, name
+
+
 def _retired_on(records) -> dict[str, datetime.date]:
     """Each standard wholly replaced (代替, not 部分代替) by a row of the file or by a standard
     already in the catalogue, with the day the replacing standard comes into force: SAMR
@@ -227,8 +246,7 @@ def _save_samr_record(
         elif retired:
             record = {**record, "stage": Stage.SUPERSEDED, "withdrawn_date": retired}
     standard.set_identifier(str(parsed))
-    committee = record["committee"]
-    code = re.search(r"SAC/TC\s*\d+(?:/SC\s*\d+)?", committee)
+    code, committee = committee_parts(record["committee"])
     values = {
         "body": body(parsed.publishers[0] if parsed.publishers else "SAC", Jurisdiction.CN),
         "title_zh_hans": record["title_zh_hans"],
@@ -237,13 +255,18 @@ def _save_samr_record(
         "title_en_source": TranslationSource.OFFICIAL if record["title_en"] else "",
         "stage": record["stage"],
         "status_label": record["status_label"],
+        "status_confirmed_on": status_confirmed(
+            standard, record["stage"], record["status_label"], stated=bool(record["status_label"])
+        ),
         "issued_date": record["issued_date"],
         "implementation_date": record["implementation_date"],
         "withdrawn_date": record["withdrawn_date"],
-        "committee_code": code.group(0) if code else "",
+        "committee_code": code,
         "committee_name_zh_hans": committee,
         "source_url": record["source_url"],
     }
+    if record["proposing_body"] is not None:
+        values["proposing_body_zh_hans"] = record["proposing_body"]
     for name, value in values.items():
         setattr(standard, name, value)
     sectors = record["行业"] or None

@@ -84,7 +84,9 @@ def search_standards(queryset, query: Query, *, order: list | None = None):
     # Among equals, what is in force now comes first.
     rank = rank + Case(
         When(current_status=Status.CURRENT, then=Value(1.0)),
+        When(current_status=Status.UNCONFIRMED, then=Value(0.9)),
         When(current_status=Status.UPCOMING, then=Value(0.8)),
+        When(current_status=Status.TRANSITION, then=Value(0.6)),
         default=Value(0.0),
         output_field=FloatField(),
     )

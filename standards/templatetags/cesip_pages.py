@@ -19,6 +19,31 @@ def countdown(day: datetime.date | None, today: datetime.date | None = None) -> 
     return days_from(day, today or timezone.localdate()) if day else ""
 
 
+@register.inclusion_tag("includes/status.html")
+def status_badge(standard, full: bool = False) -> dict:
+    """The status engine's one phrase for `standard`: the badge, its detail ("replaced by
+    GB 6675.1-2025, valid until 2026-11-01") and, on a record page, the countdown and the
+    source's own word ("SAMR: 现行")."""
+    from standards import status
+
+    found = status.phrase(standard)
+    today = timezone.localdate()
+    return {
+        "phrase": found,
+        "full": full,
+        "countdown": countdown(found.until, today) if full and found.until else "",
+        "source_label": status.source_label(standard) if full else "",
+    }
+
+
+@register.simple_tag
+def status_text(standard) -> str:
+    """The same phrase as plain text (page descriptions, exports)."""
+    from standards import status
+
+    return str(status.phrase(standard))
+
+
 @register.filter
 def is_past(day: datetime.date | None) -> bool:
     return bool(day) and day < timezone.localdate()

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from sectors.models import Sector
+from standards.changelog import EVENT_ORDER
+from standards.coverage import regulation_coverage
 from standards.identifiers import (
     CHINESE_TYPE_SUFFIXES,
     IdentifierError,
@@ -33,6 +35,7 @@ from standards.requirements import covers
 from standards.search.postgres import closest_identifiers
 from standards.search.query import read_query
 from standards.sources import evidence, official_records
+from standards.status import lineage_keys
 
 RECENT_CHANGES = 5
 
@@ -41,7 +44,7 @@ def _standards():
     return (
         Standard.objects.public()
         .with_status()
-        .select_related("body", "amendment_of")
+        .select_related("body", "amendment_of", "superseded_by")
         .prefetch_related(
             "ics_codes", "ccs_codes", "hs_codes", Prefetch("sectors", Sector.objects.all())
         )
@@ -145,7 +148,7 @@ def standard_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "official_links": official_records(standard),
         "evidence": evidence(standard),
         "changes": list(
-            Change.objects.filter(standard=standard).order_by("-created_at")[:RECENT_CHANGES]
+            Change.objects.filter(standard=standard).order_by(*EVENT_ORDER)[:RECENT_CHANGES]
         ),
         "today": timezone.localdate(),
     }
@@ -174,9 +177,9 @@ def _editions(standard: Standard) -> list[Standard]:
     """Every edition of the document, oldest first, this one included."""
     return sorted(
         Standard.objects.public()
-        .filter(family_key=standard.family_key)
+        .filter(family_key__in=lineage_keys([standard.family_key]))
         .with_status()
-        .only("identifier", "slug", "issued_date", "stage", "implementation_date"),
+        .select_related("superseded_by"),
         key=lambda s: (s.issued_date or datetime.date.min, s.key),
     )
 
@@ -214,12 +217,13 @@ def regulation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     citations = list(
         Citation.objects.public()
         .filter(regulation=regulation)
-        .select_related("standard__body", "replaces")
+        .select_related("standard__body", "standard__superseded_by", "replaces")
         .order_by("standard__key")
     )
     ctx = {
         "regulation": regulation,
         "citations": citations,
+        "coverage": regulation_coverage(regulation, held=len(citations)),
         "predecessors": list(regulation.predecessors.public()),
         "official_links": official_records(regulation),
         "evidence": evidence(regulation),

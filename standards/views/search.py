@@ -8,9 +8,10 @@ from django.views.decorators.http import require_safe
 
 from cesip.web import page_number
 from sectors.models import HsCode, Sector
+from standards.coverage import search_coverage
 from standards.filters import SORTS, StandardFilterSet
 from standards.identifiers import edition_keys
-from standards.models import Standard, TechnicalRegulation
+from standards.models import Jurisdiction, Standard, TechnicalRegulation
 from standards.search.facets import FACET_ORDER, facet_counts
 from standards.search.postgres import (
     closest_identifiers,
@@ -74,6 +75,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
     rows = _page_rows(page.object_list, facets.by_product)
     _explain(rows, query)
     ctx.update(facets=facets, page=page, rows=rows, page_note=page_note)
+    ctx["coverage"] = _coverage(request, query)
     ctx["facet_groups"] = [
         (name, filterset.filters[name].label, facets.groups[name])
         for name in FACET_ORDER
@@ -94,13 +96,24 @@ def search_view(request: HttpRequest) -> HttpResponse:
 
 def _page_rows(ids: list[int], by_product: set[int]) -> list[Standard]:
     """The standards of one page, in the order of `ids`."""
-    found = public_standards().filter(pk__in=ids).select_related("body")
+    found = public_standards().filter(pk__in=ids).select_related("body", "superseded_by")
     found = found.prefetch_related(Prefetch("hs_codes", queryset=HsCode.objects.only("code")))
     by_pk = {standard.pk: standard for standard in found}
     rows = [by_pk[pk] for pk in ids if pk in by_pk]
     for row in rows:
         row.matched_by_product = row.pk in by_product
     return rows
+
+
+def _coverage(request: HttpRequest, query: Query):
+    """What the catalogue holds in the jurisdictions searched (all unless filtered), and
+    the publishers' catalogues to search for the same words."""
+    wanted = request.GET.getlist("jurisdiction")
+    jurisdictions = list(dict.fromkeys(j for j in wanted if j in Jurisdiction.values))
+    held = Standard.objects.public()
+    if jurisdictions:
+        held = held.filter(jurisdiction__in=jurisdictions)
+    return search_coverage(held=held.count(), jurisdictions=jurisdictions, q=query.text)
 
 
 def _matching_sectors(text: str) -> list[Sector]:

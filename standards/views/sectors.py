@@ -13,7 +13,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from sectors.models import HsCode, Sector
-from standards.models import Change, Jurisdiction, LegalForce, Standard, TechnicalRegulation
+from standards.changelog import EVENT_ORDER
+from standards.coverage import sector_coverage, sheet_coverage
+from standards.models import (
+    Change,
+    Citation,
+    Jurisdiction,
+    LegalForce,
+    Standard,
+    TechnicalRegulation,
+)
 from standards.requirements import LIVE, requirement_sheet
 from standards.search.query import find_products, normalise, read_query
 
@@ -41,7 +50,7 @@ def sector_detail(request: HttpRequest, slug: str) -> HttpResponse:
     key_standards = list(
         standards.filter(current_status__in=LIVE)
         .exclude(jurisdiction=Jurisdiction.INT)
-        .select_related("body")
+        .select_related("body", "superseded_by")
         .order_by(
             # Mandatory first, then the newest.
             ExpressionWrapper(Q(legal_force=LegalForce.MANDATORY), BooleanField()).desc(),
@@ -57,14 +66,31 @@ def sector_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "regulations_eu": [r for r in regulations if r.jurisdiction == Jurisdiction.EU],
         "counts": [(Jurisdiction(j).label, j, counts.get(j, 0)) for j in Jurisdiction.values],
         "key_standards": key_standards,
+        "coverage": _sector_coverage(regulations, sum(counts.values())),
         "chart": coming_into_force(sector, today),
         "changes": list(
             Change.objects.filter(sectors=sector)
             .select_related("standard", "regulation")
-            .order_by("-created_at")[:LATEST_CHANGES]
+            .order_by(*EVENT_ORDER)[:LATEST_CHANGES]
         ),
     }
     return render(request, "sectors/sector_detail.html", ctx)
+
+
+def _sector_coverage(regulations: list[TechnicalRegulation], standards: int):
+    """What CESIP holds for the sector, with the official lists of its acts that cite
+    standards (one query)."""
+    citing = set(
+        Citation.objects.public()
+        .filter(regulation__in=regulations)
+        .values_list("regulation_id", flat=True)
+        .distinct()
+    )
+    return sector_coverage(
+        standards=standards,
+        acts=len(regulations),
+        citing=[regulation for regulation in regulations if regulation.pk in citing],
+    )
 
 
 def _month_start(day: datetime.date, months_ahead: int) -> datetime.date:
@@ -188,6 +214,9 @@ def product_finder(request: HttpRequest) -> HttpResponse:
     }
     if codes and market:
         ctx["sheet"] = requirement_sheet(codes, market)
+        ctx["coverage"] = sheet_coverage(
+            ctx["sheet"].regulations, held=ctx["sheet"].cited_held, market=market
+        )
         ctx["market_label"] = Jurisdiction(market).label
         ctx["home_label"] = Jurisdiction(ctx["sheet"].home).label
     return render(request, "sectors/product_finder.html", ctx)

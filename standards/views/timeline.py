@@ -156,10 +156,12 @@ class ChangesFeed(Feed):
         return False
 
     def item_pubdate(self, item: changelog.ChangeEntry):
-        return item.when
+        # Atom's <published>: when the event happened (the entries' order).
+        return item.event_time
 
     def item_updateddate(self, item: changelog.ChangeEntry):
-        return item.when
+        # Atom's <updated>: when CESIP recorded it.
+        return item.change.created_at
 
     def item_categories(self, item: changelog.ChangeEntry) -> list[str]:
         return [item.kind_label, *(sector.name for sector in item.sectors)]

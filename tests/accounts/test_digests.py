@@ -11,6 +11,7 @@ import smtplib
 import socket
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
@@ -68,13 +69,14 @@ def watch(company: Company, standard) -> None:
     WatchItem.objects.create(watchlist=watchlist, standard=standard)
 
 
-def date_change(standard, *, when=YESTERDAY, sectors=()) -> Change:
+def date_change(standard, *, when=YESTERDAY, sectors=(), occurred_on=None) -> Change:
     change = Change.objects.create(
         standard=standard,
         kind="dates",
         fields={"implementation_date": [OLD_DATE, NEW_DATE]},
         via="system",
         created_at=when,
+        occurred_on=occurred_on or when.date(),
     )
     change.sectors.set(sectors)
     return change
@@ -191,6 +193,49 @@ def test_english_digest_for_english_member(outbox, acme, toy_standard):
     body = message_for(outbox, "ann@acme.example").body
     assert f"Implementation date moved from {OLD_DATE} to {NEW_DATE}" in body
     assert f"/en/standards/{toy_standard.slug}/" in body
+
+
+def test_digest_includes_an_event_learnt_late_and_shows_its_date(
+    outbox, acme, toy_standard, appliance_standard
+):
+    watch(acme, toy_standard)
+    watch(acme, appliance_standard)
+    make_member("ann@acme.example", acme, language="en")
+    # Learnt yesterday: a date edit (happened then), then a withdrawal of 2019.
+    with time_machine.travel(YESTERDAY, tick=False):
+        moved = edit_dates(appliance_standard)
+    with time_machine.travel(YESTERDAY + datetime.timedelta(hours=1), tick=False):
+        toy_standard.stage = "withdrawn"
+        toy_standard.withdrawn_date = datetime.date(2019, 6, 30)
+        (withdrawn,) = save_record(toy_standard, via="import")
+    assert withdrawn.occurred_on == datetime.date(2019, 6, 30)
+    # Learnt in the previous period, although it happened yesterday: sent then, not now.
+    earlier = date_change(
+        toy_standard, when=YESTERDAY - datetime.timedelta(days=1), occurred_on=YESTERDAY.date()
+    )
+    send()
+    message = message_for(outbox, "ann@acme.example")
+    html = message.alternatives[0][0]
+    delivery = Delivery.objects.get(user__email="ann@acme.example")
+    assert sorted(delivery.changes) == sorted([moved.pk, withdrawn.pk])
+    assert earlier.pk not in delivery.changes
+    # Dated by the event, with the day CESIP learnt it; the latest event first.
+    assert "Withdrawn · 2019-06-30 (recorded 2026-03-09)" in message.body
+    assert "2019-06-30 (recorded 2026-03-09)" in html
+    assert "Dates changed · 2026-03-09\n" in message.body
+    assert message.body.index("GB 4706.1-2005") < message.body.index("GB 6675.1-2014")
+    assert html.index("GB 4706.1-2005") < html.index("GB 6675.1-2014")
+
+
+def test_chinese_digest_says_when_a_late_event_was_recorded(outbox, li_follows, toy_standard):
+    with time_machine.travel(YESTERDAY, tick=False):
+        toy_standard.stage = "withdrawn"
+        toy_standard.withdrawn_date = datetime.date(2019, 6, 30)
+        save_record(toy_standard, via="import")
+    send()
+    message = message_for(outbox, "li@acme.example")
+    assert "2019-06-30 (2026-03-09 收录)" in message.body
+    assert "2019-06-30 (2026-03-09 收录)" in message.alternatives[0][0]
 
 
 def test_one_click_unsubscribe_headers(outbox, changes, li_follows):

@@ -148,6 +148,18 @@ def test_list_filters_and_translation_queue(curator_client):
     assert "GB 4706.1-2024" in queue and "ISO 8124-1:2022" not in queue
 
 
+def test_the_translation_queue_lists_missing_titles_first(curator_client):
+    make_standard("ISO 8124-1:2022", title_en="Safety of toys", title_zh_hans="玩具安全",
+                  title_zh_hans_source="machine")  # fmt: skip
+    make_standard("EN 71-1:2014", title_en="Safety of toys - Part 1")  # no Chinese title
+    make_standard("GB 6675.1-2014", title_zh_hans="玩具安全 第1部分", title_en="",
+                  title_en_source="", translation_verified=False)  # fmt: skip
+    queue = curator_client.get("/en/admin/standards/standardtranslationqueue/").content.decode()
+    order = [queue.index(i) for i in ("EN 71-1:2014", "GB 6675.1-2014", "ISO 8124-1:2022")]
+    assert order[2] > max(order[:2])  # the machine translation after the missing titles
+    assert "awaiting translation" in queue.lower()
+
+
 def test_bulk_actions_publish_and_verify(curator_client):
     a = make_standard("GB 4706.1-2024", title_zh_hans="家用电器安全", published=False)
     b = make_standard("GB 4706.15-2008", title_zh_hans="皮肤及毛发护理器具", published=False)

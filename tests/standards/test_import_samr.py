@@ -8,6 +8,7 @@ import pytest
 
 from cesip.tabular import ImportRefused, read_table
 from standards.imports.samr import import_samr_list
+from standards import status
 from standards.models import Change, ChangeKind, Replacement, Stage, Standard, Status
 
 pytestmark = pytest.mark.django_db
@@ -262,7 +263,9 @@ def test_a_standard_wholly_replaced_is_superseded_when_the_new_one_applies(
         datetime.date(2023, 5, 1),
         "现行",  # the source's own word is kept
     )
-    assert old.status_on(datetime.date(2023, 4, 30)) == Status.CURRENT
+    # Published before it applies: the old one is superseded, still valid until that day.
+    assert old.superseded_by.key == "GB9706.1:2020"
+    assert old.status_on(datetime.date(2023, 4, 30)) == Status.TRANSITION
     assert old.status_on(datetime.date(2023, 5, 1)) == Status.SUPERSEDED
     again = import_samr_list(_list(tmp_path, OLD_ROW, new, name="again.csv"))
     assert (again.updated, again.changes) == (0, 0)
@@ -288,12 +291,17 @@ def test_an_old_standard_already_in_the_catalogue_is_superseded_by_a_later_list(
     )
 
 
-def test_a_replacement_not_yet_in_force_leaves_the_old_standard_current(reference_tables, tmp_path):
+def test_a_replacement_not_yet_in_force_leaves_the_old_standard_valid_until_it_applies(
+    reference_tables, tmp_path
+):
     new = NEW_ROW.format(day="2099-01-01", replaces="GB 9706.1-2007")
     import_samr_list(_list(tmp_path, OLD_ROW, new))
-    old = Standard.objects.with_status().get(key="GB9706.1:2007")
-    assert old.current_status == Status.CURRENT
-    assert old.withdrawn_date == datetime.date(2099, 1, 1)
+    old = Standard.objects.with_status().select_related("superseded_by").get(key="GB9706.1:2007")
+    assert old.current_status == Status.TRANSITION  # never plain "current"
+    assert old.valid_until == old.withdrawn_date == datetime.date(2099, 1, 1)
+    assert str(status.phrase(old)) == (
+        "Superseded, still valid (replaced by GB 9706.1-2020, valid until 2099-01-01)"
+    )
 
 
 def test_a_partial_replacement_does_not_retire_the_old_standard(reference_tables, tmp_path):

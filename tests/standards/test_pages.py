@@ -55,7 +55,7 @@ def test_standard_page_answers_its_questions(client, toys):
     html = page(client, "/standards/gb-6675-2-2014/")
     assert "GB 6675.2-2014" in html
     assert "玩具安全 第2部分：机械与物理性能" in html  # the other language beside the title
-    assert "The source says: “现行”" in html
+    assert 'The source says: “<span lang="zh-Hans">SAMR: 现行</span>”' in html
     assert "2016-01-01" in html and "/glossary/#implementation" in html
     # Counterparts through the shared ISO standard, and the ISO standard itself.
     assert "EN 71-1:2014+A1:2018" in html and "both adopt ISO 8124-1:2022" in html

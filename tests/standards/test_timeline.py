@@ -329,11 +329,12 @@ def test_atom_feed_has_the_filtered_entries(client, catalogue, dated_change):
     feed = _feed(client, "/en/changes/feed/")
     assert feed.tag == f"{ATOM}feed"
     entries = feed.findall(f"{ATOM}entry")
+    # Latest event first: the date change happened today, GB 6675.11-2014 in 2014.
     assert [e.findtext(f"{ATOM}id") for e in entries] == [
-        f"tag:127.0.0.1,2025:change/{new.pk}/en",
         f"tag:127.0.0.1,2025:change/{dated_change.pk}/en",
+        f"tag:127.0.0.1,2025:change/{new.pk}/en",
     ]
-    dated = entries[1]
+    dated = entries[0]
     assert dated.findtext(f"{ATOM}title") == (
         "GB 4706.1-2024: Implementation date moved from 2025-01-01 to 2025-07-01"
     )
@@ -405,6 +406,97 @@ def test_latest_changes_helper(dated_change):
     assert entry.sentences == ["Implementation date moved from 2025-01-01 to 2025-07-01"]
     assert entry.kind == ChangeKind.DATES
     assert changelog.latest_changes(sectors=["toys"]) == []
+
+
+# Event dates: what's new, the home page, sector pages and the feed order and date
+# changes by the event they report, and say when CESIP recorded one later.
+
+
+def _recorded(day: int, month: int = 2):
+    return time_machine.travel(datetime.datetime(2025, month, day, 10, 0, tzinfo=datetime.UTC))
+
+
+@pytest.fixture
+def told_late(catalogue):
+    """Three changes recorded in an order other than their events':
+    GB 4706.1-2024's date moved (recorded and happened 2025-02-26),
+    GB 6675.2-2014 withdrawn on 2024-02-01 (recorded 2025-02-27),
+    GB 19212.1-2016 issued 2016-06-14, added (recorded 2025-02-28)."""
+    upcoming, old = catalogue["gb_upcoming"], catalogue["gb_old"]
+    with _recorded(26):
+        upcoming.implementation_date = days(60)
+        (moved,) = changes.save_record(upcoming, via=ChangeVia.ADMIN)
+    with _recorded(27):
+        old.stage, old.withdrawn_date = Stage.WITHDRAWN, datetime.date(2024, 2, 1)
+        (withdrawn,) = changes.save_record(old, via=ChangeVia.IMPORT)
+    with _recorded(28):
+        new = make_standard(
+            "GB 19212.1-2016", published=False, issued_date=datetime.date(2016, 6, 14),
+            sectors=["toys"],
+        )  # fmt: skip
+        new.published = True
+        (added,) = changes.save_record(new, via=ChangeVia.IMPORT)
+    assert [c.occurred_on.isoformat() for c in (moved, withdrawn, added)] == [
+        "2025-02-26", "2024-02-01", "2016-06-14",
+    ]  # fmt: skip
+    return {"moved": moved, "withdrawn": withdrawn, "added": added}
+
+
+def _in_order(html: str, *texts: str) -> bool:
+    positions = [html.index(text) for text in texts]
+    return positions == sorted(positions)
+
+
+EVENT_ORDER = ("GB 4706.1-2024", "GB 6675.2-2014", "GB 19212.1-2016")
+
+
+def test_changes_page_orders_and_dates_changes_by_their_events(client, told_late):
+    html = get(client, "/en/changes/")
+    assert _in_order(html, *EVENT_ORDER)
+    for day in ("2025-02-26", "2024-02-01", "2016-06-14"):
+        assert f'<time datetime="{day}">{day}</time>' in html
+    # Told when CESIP recorded it, when that was another day.
+    assert "recorded 2025-02-27" in html and "recorded 2025-02-28" in html
+    assert "recorded 2025-02-26" not in html
+    zh = get(client, "/zh-hans/changes/")
+    assert _in_order(zh, *EVENT_ORDER)
+    assert "2025-02-27 收录" in zh and "recorded 2025" not in zh
+
+
+def test_home_page_lists_latest_changes_by_event_date(client, told_late):
+    for language in ("en", "zh-hans"):
+        html = get(client, f"/{language}/")
+        assert _in_order(html, *EVENT_ORDER)
+        assert '<time datetime="2024-02-01">2024-02-01</time>' in html
+        assert '<time datetime="2016-06-14">2016-06-14</time>' in html
+    assert [entry.when for entry in changelog.latest_changes()] == [
+        datetime.date(2025, 2, 26), datetime.date(2024, 2, 1), datetime.date(2016, 6, 14),
+    ]  # fmt: skip
+
+
+def test_sector_page_lists_latest_changes_by_event_date(client, told_late):
+    html = get(client, "/en/sectors/toys/")
+    section = html[html.index('id="changes-title"') :]
+    assert _in_order(section, "2024-02-01", "GB 6675.2-2014", "2016-06-14", "GB 19212.1-2016")
+    assert "GB 4706.1-2024" not in section
+
+
+def test_feed_publishes_changes_at_their_event_dates(client, told_late):
+    feed = _feed(client, "/en/changes/feed/")
+    entries = feed.findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}id") for e in entries] == [
+        f"tag:127.0.0.1,2025:change/{told_late[name].pk}/en"
+        for name in ("moved", "withdrawn", "added")
+    ]
+    published = [e.findtext(f"{ATOM}published") for e in entries]
+    updated = [e.findtext(f"{ATOM}updated") for e in entries]
+    # Recorded on the day of the event: the recording time; otherwise the event's day.
+    assert published[0].startswith("2025-02-26T10:00:00")
+    assert published[1].startswith("2024-02-01T00:00:00")
+    assert published[2].startswith("2016-06-14T00:00:00")
+    # <updated> is when CESIP recorded it.
+    assert updated[1].startswith("2025-02-27T10:00:00")
+    assert updated[2].startswith("2025-02-28T10:00:00")
 
 
 # Glossary

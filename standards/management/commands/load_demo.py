@@ -13,7 +13,9 @@ from standards.imports.harmonised import import_harmonised_list
 from standards.imports.publications import import_publications
 from standards.imports.regulations import import_regulations, import_rule_citations
 from standards.imports.samr import import_samr_list
+from standards.imports.translations import import_translations
 from standards.models import Standard, TechnicalRegulation
+from standards.titles import fill_adopted_titles
 
 DEMO_DIR = settings.BASE_DIR / "data" / "demo"
 
@@ -66,6 +68,18 @@ class Command(BaseCommand):
             (DEMO_DIR / "market_access.csv", import_market_access),
         ):
             self.load(path, load)
+        # Titles missing in one language: first the official title of an identical
+        # adoption, then the curators' translations (last, so that they fill only what
+        # is still missing). Both are part of each record as first loaded, not news: no
+        # Change rows (`manage.py fill_adopted_titles` records them on a live catalogue).
+        filled = fill_adopted_titles(record=False)
+        self.stdout.write(
+            f"titles from identical adoptions: {len(filled.filled)} "
+            f"({filled.count('en')} English, {filled.count('zh_hans')} Chinese)"
+        )
+        self.load(
+            DEMO_DIR / "translations.csv", lambda p: import_translations(p, record=False)
+        )
         # Fresh statistics: the planner otherwise plans the catalogue's pages for the
         # empty tables it last saw (nested loops over what is now thousands of rows).
         tables = [
