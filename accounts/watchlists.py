@@ -127,6 +127,15 @@ def record_dates(
         if day and day >= today:
             uid = f"{uid_prefix}{key}-{source}-{record.pk}"
             entries.append(calendar.DateEntry(day, kind, record, uid, today))
+    successor = getattr(record, "superseded_by", None) if isinstance(record, Standard) else None
+    if successor is not None and successor.implementation_date:
+        # The watched edition's successor coming into force is the watcher's date too.
+        if successor.implementation_date >= today:
+            kind = calendar.DATE_KINDS["implementation"]
+            uid = f"{uid_prefix}successor-standard-{record.pk}-{successor.pk}"
+            entries.append(
+                calendar.DateEntry(successor.implementation_date, kind, successor, uid, today)
+            )
     kind = calendar.DATE_KINDS[CITATION_DATE_KIND]
     for citation in citations:
         uid = f"{uid_prefix}{kind.key}-citation-{citation.pk}"

@@ -33,6 +33,7 @@ from standards.models import (
     Standard,
     TechnicalRegulation,
 )
+from standards.titles import act_name
 
 DATE_FIELD_LABELS: dict[str, Promise] = {
     "issued_date": gettext_lazy("Issue date"),
@@ -194,7 +195,7 @@ def _record_sentences(change: Change, fields: Mapping[str, list]) -> list[str]:
 
 
 def _citation_sentences(change: Change, fields: Mapping[str, list]) -> list[str]:
-    regulation = change.regulation.reference
+    regulation = act_name(change.regulation)
     ends = fields.get("presumption_ends") or [None, None]
     if change.kind == ChangeKind.CITED:
         kind = (fields.get("kind") or [None, None])[1]

@@ -178,7 +178,7 @@ class StatusPhrase:
 
 
 def joined(label: str, detail: str) -> str:
-    """"Superseded (by GB 6675.1-2025, since 2026-11-01)"; full-width brackets in Chinese."""
+    """ "Superseded (by GB 6675.1-2025, since 2026-11-01)"; full-width brackets in Chinese."""
     if not detail:
         return str(label)
     return f"{label}（{detail}）" if is_chinese() else f"{label} ({detail})"

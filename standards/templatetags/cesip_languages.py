@@ -94,14 +94,18 @@ def title_source_note(record, suffix: str) -> str:
 @register.filter
 def marked(text: str | None) -> SafeString:
     """Free text kept in the language it was written in (a source's status label, a
-    name typed once): marked with `lang` when its script is not the page's."""
+    name typed once): marked with `lang` when it is not in the page's language. Text of
+    codes and abbreviations alone ("CCC", "CE", "OJ L 123") is in neither."""
     text = text or ""
-    if not text:
-        return mark_safe("")
-    chinese = bool(HAN.search(text))
-    if chinese == is_chinese():
+    if HAN.search(text):
+        language = "zh_hans"
+    elif act_reference_is_english(text):
+        language = "en"
+    else:
         return conditional_escape(text)
-    return in_lang(text, "zh_hans" if chinese else "en")
+    if (language == "zh_hans") == is_chinese():
+        return conditional_escape(text)
+    return in_lang(text, language)
 
 
 @register.filter

@@ -339,7 +339,8 @@ def test_watchlist_page_shows_status_next_date_note_and_who_added(client, watche
     assert response.status_code == 200
     assert "GB 6675.1-2014" in html and "Directive 2009/48/EC" in html
     assert "badge-upcoming" in html  # not yet in force
-    assert f"{SOON:%Y-%m-%d}" in html and "Implementation (实施)" in html
+    assert f"{SOON:%Y-%m-%d}" in html
+    assert 'Implementation (<span lang="zh-Hans">实施</span>)' in html  # the term, marked
     assert f"{LATER:%Y-%m-%d}" in html and "Repeal" in html
     assert "Check the small-parts test before the fair" in html
     assert "Added by bob@acme.example" in html

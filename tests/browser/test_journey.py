@@ -50,7 +50,7 @@ def test_hair_dryer_from_search_to_requirement_sheet(page, demo_site, shoot, axe
     # The act that cites the EN, from the comparison's citing-acts row.
     page.locator(".compare-table").get_by_role("link", name="Directive 2014/35/EU").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("2014/35/EU")
-    cited = page.locator("#cited-title + .table-scroll")
+    cited = page.locator("#cited-title ~ .table-scroll")
     expect(cited).to_contain_text("EN 60335-1:2012")
     expect(cited).to_contain_text("2025/1457")
     arrive("5-act")
@@ -75,7 +75,7 @@ def test_hair_dryer_from_search_to_requirement_sheet(page, demo_site, shoot, axe
     expect(page.locator(".correspondence")).to_contain_text("ISO 13485:2016")
     page.locator(".compare-table").get_by_role("link", name="Regulation (EU) 2017/745").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("2017/745")
-    expect(page.locator("#cited-title + .table-scroll")).to_contain_text("EN ISO 13485:2016")
+    expect(page.locator("#cited-title ~ .table-scroll")).to_contain_text("EN ISO 13485:2016")
     arrive("8-mdr")
 
     # The same pages in English.

@@ -50,9 +50,7 @@ class _OwnText(HTMLParser):
             self.parts.append(" ")
             return
         lang = dict(attrs).get("lang")
-        own = tag not in SKIPPED_TAGS and (
-            lang is None or page_language(lang) == self.language
-        )
+        own = tag not in SKIPPED_TAGS and (lang is None or page_language(lang) == self.language)
         if tag == "html":
             own = True
         self.stack.append((tag, own))

@@ -7,8 +7,8 @@ import openpyxl
 import pytest
 
 from cesip.tabular import ImportRefused, read_table
-from standards.imports.samr import import_samr_list
 from standards import status
+from standards.imports.samr import import_samr_list
 from standards.models import Change, ChangeKind, Replacement, Stage, Standard, Status
 
 pytestmark = pytest.mark.django_db

@@ -49,7 +49,10 @@ def test_fills_titles_and_notes_marked_as_curator_translations(tmp_path, toys):
     iso.refresh_from_db()
     gb.refresh_from_db()
     citation.refresh_from_db()
-    assert (iso.title_zh_hans, iso.title_zh_hans_source) == ("玩具安全 第2部分：易燃性能", "curator")
+    assert (iso.title_zh_hans, iso.title_zh_hans_source) == (
+        "玩具安全 第2部分：易燃性能",
+        "curator",
+    )
     assert (gb.title_en_source, citation.restrictions_zh_hans) == ("curator", "单独引用。")
     assert report.updated == 3 and not report.warnings
     assert Change.objects.filter(kind="translation", standard=iso).exists()

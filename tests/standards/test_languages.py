@@ -164,11 +164,6 @@ def test_a_missing_chinese_title_is_shown_in_english_marked_and_awaiting(client,
     assert not other_language(html, "zh-hans")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="standards/changelog.py names an act by its reference in every language; "
-    "_citation_sentences should name it with standards.titles.act_name (owned elsewhere)",
-)
 def test_a_chinese_sentence_names_a_chinese_act_by_its_chinese_name(client, demo_catalogue):
     """“被 Solid Waste Pollution Prevention Law of the PRC (2020 revision) 列为强制执行”
     must read “被 《固体废物污染环境防治法》 列为强制执行”: what's new lists every citation."""

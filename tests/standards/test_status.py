@@ -45,9 +45,7 @@ def test_no_family_has_two_editions_in_force_on_the_same_day(demo_catalogue, day
 
 
 @pytest.mark.parametrize("day", DAYS, ids=str)
-def test_no_edition_is_in_force_when_a_newer_one_in_the_catalogue_is_published(
-    demo_catalogue, day
-):
+def test_no_edition_is_in_force_when_a_newer_one_in_the_catalogue_is_published(demo_catalogue, day):
     """Written without the engine: the newer editions of each family, and whole
     replacements, found directly."""
     standards = list(Standard.objects.public().exclude(stage=Stage.DRAFT).with_status(day))
@@ -236,3 +234,22 @@ def test_citations_keep_their_standard_status_consistent(demo_catalogue):
     citation = Citation.objects.public().select_related("standard__superseded_by").first()
     phrase = status.phrase(citation.standard)
     assert phrase.key == citation.standard.status_on(datetime.date.today())
+
+
+def test_a_watched_edition_lists_its_successor_coming_into_force(db):
+    from accounts.watchlists import record_dates
+
+    old = make_standard("GB 20400-2006")
+    new = make_standard(
+        "GB 20400-2026",
+        issued_date=datetime.date(2026, 3, 1),
+        implementation_date=datetime.date(2027, 4, 1),
+    )
+    old = Standard.objects.select_related("superseded_by").get(pk=old.pk)
+    assert old.superseded_by == new
+    day = datetime.date(2026, 12, 7)
+    assert old.status_on(day) == Status.TRANSITION  # valid until the new one applies
+    entries = record_dates(old, [], day, uid_prefix="t-")
+    assert [(e.date, e.record.identifier) for e in entries] == [
+        (datetime.date(2027, 4, 1), "GB 20400-2026")
+    ]

@@ -27,7 +27,10 @@ def appliances(reference_tables):
         "EN 60335-1:2012", title_en=f"{IEC_TITLE} (IEC 60335-1:2010)", title_en_source="official"
     )
     modified = make_standard(
-        "GB/T 1.1-2020", title_en="", title_zh_hans="修改采用的标题", title_zh_hans_source="official"
+        "GB/T 1.1-2020",
+        title_en="",
+        title_zh_hans="修改采用的标题",
+        title_zh_hans_source="official",
     )
     adopt(gb, iec, "IDT")
     adopt(en, iec, "IDT")
@@ -57,7 +60,9 @@ def test_an_en_and_a_gb_adopting_one_standard_share_titles_through_it(appliances
 
 def test_a_modified_adoption_gives_no_title_and_none_is_overwritten(appliances):
     iec, gb, en, modified = appliances
-    Standard.objects.filter(pk=en.pk).update(title_zh_hans="编审译文", title_zh_hans_source="curator")
+    Standard.objects.filter(pk=en.pk).update(
+        title_zh_hans="编审译文", title_zh_hans_source="curator"
+    )
     fill_adopted_titles()
     modified.refresh_from_db()
     en.refresh_from_db()

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
 from standards.titles import fill_adopted_titles
 
@@ -17,8 +18,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run: bool, **options) -> None:
-        from django.db import transaction
-
         with transaction.atomic():
             report = fill_adopted_titles(record=not dry_run)
             for item in report.filled:
@@ -27,9 +26,10 @@ class Command(BaseCommand):
                     f"{item.standard.identifier}: {language} title from "
                     f"{item.taken_from.identifier}"
                 )
-            self.stdout.write(
+            summary = (
                 f"{len(report.filled)} titles filled ({report.count('en')} English, "
-                f"{report.count('zh_hans')} Chinese)" + (" (dry run, nothing written)" if dry_run else "")
+                f"{report.count('zh_hans')} Chinese)"
             )
+            self.stdout.write(summary + (" (dry run, nothing written)" if dry_run else ""))
             if dry_run:
                 transaction.set_rollback(True)

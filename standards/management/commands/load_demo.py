@@ -77,9 +77,7 @@ class Command(BaseCommand):
             f"titles from identical adoptions: {len(filled.filled)} "
             f"({filled.count('en')} English, {filled.count('zh_hans')} Chinese)"
         )
-        self.load(
-            DEMO_DIR / "translations.csv", lambda p: import_translations(p, record=False)
-        )
+        self.load(DEMO_DIR / "translations.csv", lambda p: import_translations(p, record=False))
         # Fresh statistics: the planner otherwise plans the catalogue's pages for the
         # empty tables it last saw (nested loops over what is now thousands of rows).
         tables = [
