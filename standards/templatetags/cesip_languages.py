@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from cesip.web import is_chinese
 from sectors.models import TranslationSource
 from standards.titles import act_heading as heading_of
-from standards.titles import act_reference_is_english, source_label
+from standards.titles import act_name, act_reference_is_english, source_label
 
 register = template.Library()
 
@@ -114,6 +114,10 @@ def act_reference(regulation) -> SafeString:
     ("Directive 2009/48/EC", "AQSIQ Order No. 117") is marked as English."""
     reference = getattr(regulation, "reference", "") or ""
     if is_chinese() and act_reference_is_english(reference):
+        # A Chinese act goes by its official Chinese name on a Chinese page.
+        named = act_name(regulation) if hasattr(regulation, "jurisdiction") else reference
+        if named != reference:
+            return conditional_escape(named)
         return in_lang(reference, "en")
     return conditional_escape(reference)
 
