@@ -11,7 +11,7 @@ from accounts.watchlists import record_status
 from standards import status
 from standards.changes import save_record, snapshot
 from standards.identifiers import parse_identifier
-from standards.models import Change, ChangeKind, Citation, Replacement, Stage, Standard, Status
+from standards.models import Change, ChangeKind, Replacement, Stage, Standard, Status
 from tests.factories import cite, make_regulation, make_standard
 
 DAYS = [datetime.date(2024, 6, 1), datetime.date(2026, 12, 7), datetime.date(2027, 9, 1)]
@@ -227,13 +227,6 @@ def test_the_source_label_is_quoted_once_and_named(demo_catalogue, client):
     assert "SAMR: 现行" in html
     assert "被代替" in html
     assert "Superseded" not in html
-
-
-def test_citations_keep_their_standard_status_consistent(demo_catalogue):
-    """A cited standard on an act page reads the engine too (no N+1 recomputation)."""
-    citation = Citation.objects.public().select_related("standard__superseded_by").first()
-    phrase = status.phrase(citation.standard)
-    assert phrase.key == citation.standard.status_on(datetime.date.today())
 
 
 def test_a_watched_edition_lists_its_successor_coming_into_force(db):
