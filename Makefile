@@ -10,7 +10,7 @@ CHROMIUM ?= /usr/bin/chromium
 export DEBUG ?= true
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install system-packages run serve bootstrap test lint format check messages bench db-stop clean
+.PHONY: install system-packages run serve bootstrap test lint format check messages bench loadtest db-stop clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -81,6 +81,11 @@ test: install system-packages node_modules/.package-lock.json
 ## Performance figures on scratch databases (see cesip/bench.py); prints, never fails on time.
 bench: install
 	$(BIN)/python -m cesip.bench
+
+## gunicorn in production settings under Locust, page cache off then on (cesip/loadtest/):
+## about four minutes; prints requests/s, latencies and CPU per request, never fails on time.
+loadtest: install
+	$(BIN)/python -m cesip.loadtest
 
 ## Refresh the Chinese catalogue from the code (needs GNU gettext) and compile it.
 messages: install

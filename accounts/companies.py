@@ -2,7 +2,10 @@
 
 The jobs the company pages (accounts/views/companies.py) and the sign-up
 (accounts/views/accounts.py) call; the pages load a company through `accounts.access`,
-so a visitor who is not a member gets a 404 and learns nothing.
+so a visitor who is not a member gets a 404 and learns nothing. An invitation is for the
+address it was sent to: only an account with that address can accept it. A member who
+goes (removed, leaving, or deleting their account) takes no calendar link along: the
+company's watchlists get new ones.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
 from django.utils.text import slugify
 
-from accounts.models import Company, Invitation, Membership, Role, User
+from accounts.models import Company, Invitation, Membership, Role, User, Watchlist
+from accounts.throttles import INVITATION, limit_mail, sender_of
 from cesip.mail import build_message
 
 INVITATION_MAX_AGE = datetime.timedelta(days=7)
@@ -128,7 +132,9 @@ def open_invitation(token: str) -> Invitation | None:
 
 def invite(*, company: Company, email: str, invited_by: User, request: HttpRequest) -> Invitation:
     """Create an invitation and e-mail its link, written in the inviter's language.
-    An earlier pending invitation to the same address is replaced (its link stops working)."""
+    An earlier pending invitation to the same address is replaced (its link stops working).
+    Raises TooManyMails when the inviter, or the address, has had its share."""
+    limit_mail(INVITATION, sender=sender_of(request), recipient=email)
     company.invitations.filter(email__iexact=email, accepted_at__isnull=True).delete()
     invitation = Invitation.objects.create(
         company=company,
@@ -150,9 +156,17 @@ def invite(*, company: Company, email: str, invited_by: User, request: HttpReque
     return invitation
 
 
+def invitation_is_for(invitation: Invitation, user: User) -> bool:
+    """Whether `user` has the address the invitation was sent to (in any case)."""
+    return invitation.email.lower() == user.email.lower()
+
+
 def accept_invitation(*, invitation: Invitation, user: User) -> Membership | None:
-    """Join the company. The conditional update claims the invitation, so of two clicks
-    (or two people holding the link) only one succeeds; None for the other."""
+    """Join the company. Only the invited address may: None for anyone else. The
+    conditional update claims the invitation, so of two clicks only one succeeds; None
+    for the other."""
+    if not invitation_is_for(invitation, user):
+        return None
     now = timezone.now()
     with transaction.atomic():
         claimed = Invitation.objects.filter(
@@ -176,6 +190,20 @@ def _lock_memberships(company_id: int) -> list[Membership]:
     return list(Membership.objects.select_for_update().filter(company_id=company_id))
 
 
+def replace_calendar_links(company_id: int) -> None:
+    """Give each of the company's watchlists a new calendar feed secret. A member who
+    goes may have copied the old links, which carry no log-in: they stop working."""
+    for watchlist in Watchlist.objects.filter(company_id=company_id):
+        watchlist.replace_ical_token()
+
+
+def remove_member(*, membership: Membership) -> None:
+    """An owner removes another member, who loses the calendar links with the rest."""
+    with transaction.atomic():
+        Membership.objects.filter(pk=membership.pk).delete()
+        replace_calendar_links(membership.company_id)
+
+
 def leave_company(*, membership: Membership) -> bool:
     """Remove the membership; True when the company went with it (its only member left).
     Raises LastOwnerError when the last owner would leave other members behind."""
@@ -187,6 +215,7 @@ def leave_company(*, membership: Membership) -> bool:
         if membership.role == Role.OWNER and not any(m.role == Role.OWNER for m in others):
             raise LastOwnerError
         Membership.objects.filter(pk=membership.pk).delete()
+        replace_calendar_links(membership.company_id)
     return False
 
 

@@ -13,6 +13,12 @@ Sending goes through Delivery rows, one per member and period (a unique constrai
 `schedule_deliveries` creates them with ignore_conflicts, `claim_delivery` moves one to
 "sending" with a conditional UPDATE, so two runs cannot both send it; a failed send is
 retried later with exponential backoff and given up after MAX_ATTEMPTS.
+
+One member's input never stops another member's mail: each saved search runs in its own
+savepoint (a search PostgreSQL refuses finds nothing and is logged), and when the
+digests of a period cannot be built together, each is built alone in its own savepoint
+(`build_digests_apart`); a digest that still fails is recorded on its delivery and
+retried like a failed send.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.http import QueryDict
 from django.template.backends.django import Template
@@ -42,6 +49,7 @@ from accounts.models import (
     DeliveryStatus,
     Frequency,
     Membership,
+    SavedSearch,
     Subscription,
     WatchItem,
 )
@@ -50,6 +58,9 @@ from standards.changelog import ChangeEntry, change_entries, public_changes
 from standards.entries import Filters
 from standards.filters import StandardFilterSet
 from standards.models import Change, Standard
+from standards.search.bounds import MAX_QUERY_LENGTH, MAX_QUERY_TERMS
+from standards.search.postgres import cannot_run
+from standards.search.query import read_query
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +131,37 @@ def normalise_search(raw: str) -> tuple[str, list[str]]:
         translation.gettext("Unknown parameter “%(name)s”.") % {"name": name[:40]}
         for name in unknown
     ]
-    return params.urlencode(), problems
+    problems += _words_problems(params.get("q", ""))
+    encoded = params.urlencode()
+    stored = SavedSearch._meta.get_field("query").max_length
+    if len(encoded) > stored:
+        problems.append(
+            translation.gettext(
+                "It is too long to save: at most %(limit)s characters once encoded."
+            )
+            % {"limit": stored}
+        )
+    return encoded, problems
+
+
+def _words_problems(text: str) -> list[str]:
+    """Why the search words cannot be followed: too long for the search box's bounds, or
+    nothing but signs, which would find everything or nothing."""
+    if not text.strip():
+        return []
+    query = read_query(text)
+    if query.shortened:
+        message = translation.gettext(
+            "The search words are longer than %(limit)s characters or %(terms)s words."
+        )
+        return [message % {"limit": MAX_QUERY_LENGTH, "terms": MAX_QUERY_TERMS}]
+    if not query:
+        return [
+            translation.gettext(
+                "The text typed has no words to search, only signs such as - ! & | < >."
+            )
+        ]
+    return []
 
 
 def standards_found(query: str, standard_ids: Iterable[int]) -> set[int]:
@@ -131,10 +172,14 @@ def standards_found(query: str, standard_ids: Iterable[int]) -> set[int]:
     base = Standard.objects.public().filter(pk__in=ids).with_status()
     filterset, _problems = StandardFilterSet(QueryDict(query), queryset=base).cleaned()
     try:
-        return set(filterset.qs.order_by().values_list("pk", flat=True))
-    except ValueError:
-        # A filter that fails to build its query (such as body=<code> at the time of
-        # writing) must not stop every other member's digest.
+        # In a savepoint: a search PostgreSQL refuses leaves the connection usable.
+        with transaction.atomic():
+            return set(filterset.qs.order_by().values_list("pk", flat=True))
+    except (ValueError, DatabaseError) as error:
+        # A filter that fails to build its query, or a search PostgreSQL refuses (saved
+        # before searches were bounded), finds nothing; it must not stop the digest.
+        if isinstance(error, DatabaseError) and not cannot_run(error):
+            raise
         logger.exception("Saved search %r could not run", query)
         return set()
 
@@ -249,6 +294,34 @@ def build_digests(
             digest.reasons[change.pk] = reasons[position]
         digests[subscription.user_id] = digest
     return digests
+
+
+def build_digests_apart(
+    *, subscriptions: Sequence[Subscription], changes: Sequence[Change]
+) -> tuple[dict[int, Digest], dict[int, str]]:
+    """The digests `build_digests` makes, and by user pk the error of each one that
+    could not be built. They are built together first; if that fails, each alone in its
+    own savepoint, so that one member's input (or a bug only it reaches) cannot stop
+    another member's mail. A database that cannot answer still stops the run."""
+    try:
+        with transaction.atomic():
+            return build_digests(subscriptions=subscriptions, changes=changes), {}
+    except Exception as error:
+        if isinstance(error, DatabaseError) and not cannot_run(error):
+            raise
+        logger.exception("Digests could not be built together; building each alone")
+    digests: dict[int, Digest] = {}
+    failures: dict[int, str] = {}
+    for subscription in subscriptions:
+        try:
+            with transaction.atomic():
+                digests.update(build_digests(subscriptions=[subscription], changes=changes))
+        except Exception as error:
+            if isinstance(error, DatabaseError) and not cannot_run(error):
+                raise
+            logger.exception("The digest for user %s could not be built", subscription.user_id)
+            failures[subscription.user_id] = f"{type(error).__name__}: {error}"[:2000]
+    return digests, failures
 
 
 class _ChangeIndex:
@@ -494,6 +567,22 @@ def retry_delay(attempts: int) -> datetime.timedelta:
     return RETRY_BASE * 2 ** max(attempts - 1, 0)
 
 
+def record_failure(delivery: Delivery, *, error: str, now: datetime.datetime, **values) -> str:
+    """Record a claimed delivery that could not be built or sent: retried after
+    `retry_delay`, abandoned after MAX_ATTEMPTS. Returns the new status."""
+    attempts = delivery.attempts + 1
+    status = DeliveryStatus.ABANDONED if attempts >= MAX_ATTEMPTS else DeliveryStatus.FAILED
+    _finish(
+        delivery,
+        status=status,
+        attempts=attempts,
+        next_attempt_at=None if status == DeliveryStatus.ABANDONED else now + retry_delay(attempts),
+        error=error[:2000],
+        **values,
+    )
+    return status
+
+
 def deliver(
     delivery: Delivery,
     digest: Digest | None,
@@ -509,24 +598,32 @@ def deliver(
     language = digest.subscription.language or digest.user.language
     change_ids = [c.pk for c in digest.changes]
     try:
-        message = renderer.message(digest, frequency=delivery.frequency, connection=connection)
-        message.send()
-    except (smtplib.SMTPException, OSError) as error:
-        attempts = delivery.attempts + 1
-        logger.warning("Digest %s for %s failed: %s", delivery.pk, delivery.user_id, error)
-        status = DeliveryStatus.ABANDONED if attempts >= MAX_ATTEMPTS else DeliveryStatus.FAILED
-        _finish(
+        # Alone in a savepoint: a bug reached only by this member's digest is recorded on
+        # its delivery (and retried), not left to stop the run.
+        with transaction.atomic():
+            message = renderer.message(digest, frequency=delivery.frequency, connection=connection)
+    except Exception as error:
+        if isinstance(error, DatabaseError) and not cannot_run(error):
+            raise
+        logger.exception("Digest %s for %s could not be written", delivery.pk, delivery.user_id)
+        return record_failure(
             delivery,
-            status=status,
-            attempts=attempts,
-            next_attempt_at=None
-            if status == DeliveryStatus.ABANDONED
-            else now + retry_delay(attempts),
-            error=f"{type(error).__name__}: {error}"[:2000],
+            error=f"{type(error).__name__}: {error}",
+            now=now,
             language=language,
             changes=change_ids,
         )
-        return status
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as error:
+        logger.warning("Digest %s for %s failed: %s", delivery.pk, delivery.user_id, error)
+        return record_failure(
+            delivery,
+            error=f"{type(error).__name__}: {error}",
+            now=now,
+            language=language,
+            changes=change_ids,
+        )
     _finish(
         delivery,
         status=DeliveryStatus.SENT,
@@ -563,12 +660,16 @@ def send_due(
     try:
         for (start, end), deliveries in by_period.items():
             changes = load_changes(start, end)
-            digests = build_digests(
+            digests, failures = build_digests_apart(
                 subscriptions=load_subscriptions(d.user_id for d in deliveries), changes=changes
             )
             for delivery in deliveries:
                 if not claim_delivery(delivery, now=now):
                     outcome["skipped"] += 1
+                    continue
+                if delivery.user_id in failures:
+                    error = failures[delivery.user_id]
+                    outcome[record_failure(delivery, error=error, now=now)] += 1
                     continue
                 digest = digests.get(delivery.user_id)
                 outcome[
@@ -599,8 +700,11 @@ def send_change_alerts(*, change_id: int, now: datetime.datetime | None = None) 
             active=True, frequency=Frequency.IMMEDIATE, user__is_active=True
         ).values_list("user_id", flat=True)
     )
-    digests = build_digests(subscriptions=subscriptions, changes=[change])
+    digests, failures = build_digests_apart(subscriptions=subscriptions, changes=[change])
+    # A member whose alert could not be built gets a delivery too: it is recorded as
+    # failed and retried (send_digests --frequency immediate), like a failed send.
     concerned = [user_id for user_id, digest in digests.items() if digest.changes]
+    concerned += list(failures)
     Delivery.objects.bulk_create(
         [
             Delivery(

@@ -123,15 +123,18 @@ class SignupForm(forms.Form):
             self.fields["email"].initial = invitation.email
 
     def clean_email(self) -> str:
+        # Whether an account has the address is not said here: the sign-up answers alike
+        # and the mail tells the address's owner (accounts.registration).
         email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
-        if User.objects.filter(email__iexact=email).exists():
-            # Say only that the address is taken, not whether it is verified or active.
+        invitation = self.invitation
+        if invitation is not None and invitation.email.lower() != email:
             raise ValidationError(
                 _(
-                    "An account already uses this address. Log in, or reset your password "
-                    "if you have forgotten it."
+                    "This invitation is for %(invited)s. Sign up with that address, or ask "
+                    "an owner of %(company)s to invite the address you want to use."
                 ),
-                code="registered",
+                code="not_invited",
+                params={"invited": invitation.email, "company": invitation.company.name},
             )
         return email
 

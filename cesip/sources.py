@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,6 +23,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 DENIED_SOURCES_CSV = Path(settings.BASE_DIR) / "data" / "denied_sources.csv"
+# Not in a web address as CESIP stores it: spaces, tabs, line breaks, control characters.
+WHITESPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 
 CATEGORIES = {
     "reseller": _("reseller of standards it does not publish"),
@@ -83,7 +86,12 @@ def source_problem(url: str) -> str:
     url = (url or "").strip()
     if not url:
         return ""
-    scheme = urlsplit(url).scheme.lower() if ":" in url else ""
+    try:
+        scheme = urlsplit(url).scheme.lower() if ":" in url else ""
+    except ValueError:  # an unbalanced "[" in the host part
+        scheme = ""
+    if WHITESPACE_OR_CONTROL.search(url):  # browsers drop some, and read it otherwise
+        return gettext("“%(url)s” is not a web address (http or https).") % {"url": url[:80]}
     if scheme not in ("http", "https"):
         if scheme:
             return gettext("Only http and https links are accepted, not “%(scheme)s:”.") % {
@@ -99,6 +107,21 @@ def source_problem(url: str) -> str:
             "sources). Link the publisher's record or a page that confirms the fact."
         ) % {"domain": entry.domain, "category": entry.category_label}
     return ""
+
+
+def web_url(url: str) -> str:
+    """`url` when a page may link it: an http or https address with a host, nothing a
+    browser would read otherwise (no whitespace or control character); "" for anything
+    else (`javascript:`, `data:`, a bare word). The `web_url` template filter."""
+    url = (url or "").strip()
+    if not url or WHITESPACE_OR_CONTROL.search(url):
+        return ""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return ""
+    return url if parts.scheme.lower() in ("http", "https") and host else ""
 
 
 def validate_source_url(url: str) -> None:

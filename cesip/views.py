@@ -1,6 +1,9 @@
+import sys
+
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
@@ -8,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from cesip.middleware import database_unavailable, unavailable_response
 from cesip.web import is_chinese
 from sectors.models import Sector
 
@@ -49,6 +53,19 @@ def root(request: HttpRequest) -> HttpResponse:
 def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico on every page, the admin's included."""
     return redirect(static("img/favicon.svg"), permanent=True)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: the 500 page in the page's language, rendered without the database
+    or the context processors (they read the session and the user, and the error may
+    be the database's). An error because the database cannot be reached (raised in a
+    middleware, before the view) is the 503 page instead, as in
+    cesip.middleware.DatabaseUnavailableMiddleware."""
+    exception = sys.exc_info()[1]
+    if database_unavailable(exception):
+        return unavailable_response(request, exception)
+    with translation.override(translation.get_language_from_request(request, check_path=True)):
+        return HttpResponseServerError(loader.render_to_string("500.html"))
 
 
 def _sectors_with_both_names() -> list[dict]:

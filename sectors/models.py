@@ -1,7 +1,10 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from cesip.sources import source_problem
 
 
 class TranslationSource(models.TextChoices):
@@ -176,6 +179,17 @@ class Sector(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("standards:sector_detail", args=[self.slug])
+
+    def clean(self) -> None:
+        """Each market-access source must be a page CESIP may link: http or https, not on
+        the deny-list (cesip.sources). The admin shows why a line is refused."""
+        problems = [
+            _("Line %(line)s: %(problem)s") % {"line": number, "problem": problem}
+            for number, line in enumerate(self.market_access_sources.splitlines(), start=1)
+            if (problem := source_problem(line))
+        ]
+        if problems:
+            raise ValidationError({"market_access_sources": problems})
 
 
 class ProductTerm(models.Model):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -88,6 +88,14 @@ class ChangeRecordingAdmin(admin.ModelAdmin):
     form, its many-to-many fields and its inlines are all saved."""
 
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def history_view(self, request, object_id, extra_context=None):
+        # django-simple-history looks the id up unchecked: "abc" would be a 500.
+        try:
+            self.model._meta.pk.to_python(object_id)
+        except ValidationError as error:
+            raise Http404 from error
+        return super().history_view(request, object_id, extra_context)
 
     def save_model(self, request, obj, form, change):
         obj._snapshot_before = changes.snapshot(type(obj), [obj.pk])

@@ -22,6 +22,7 @@ from django.db import models, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from cesip import cache as page_cache
 from standards import status
 from standards.identifiers import IdentifierError, parse_identifier
 from standards.models import (
@@ -547,6 +548,9 @@ def record_changes(
     )
     if changes:
         changes_recorded.send(sender=Change, change_ids=[change.pk for change in changes])
+    # Every write comes through here, with or without Change rows (unpublishing writes
+    # none): the pages cached before it are out of date when it commits.
+    page_cache.catalogue_changed()
     return changes
 
 

@@ -25,6 +25,21 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: the mail limits count in it."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_page_cache(settings):
+    """Factories write rows directly, not through record_changes, so pages are rendered
+    afresh unless a test turns the page cache on (tests/test_page_cache.py)."""
+    settings.CACHE_PAGES = False
+
+
+@pytest.fixture(autouse=True)
 def _reset_language():
     """Each test starts in English, whatever the previous one activated."""
     translation.activate(settings.LANGUAGE_CODE)

@@ -119,9 +119,10 @@ def test_search_echoes_the_query_and_finds_sectors_in_either_language(client, se
 
 
 def test_search_shortens_an_overlong_query(client, sectors):
-    response = client.get("/en/search/", {"q": "x" * 2000})
+    response = client.get("/en/search/", {"q": "x" * 2000}, follow=True)
+    assert response.redirect_chain == [("/en/search/?q=" + "x" * 200, 302)]
     assert response.status_code == 200
-    assert "shortened to its first 200 characters" in response.content.decode()
+    assert "at most 20 words and 200 characters are searched" in response.content.decode()
 
 
 def test_favicon_ico_points_at_the_svg_icon(client):

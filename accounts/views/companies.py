@@ -21,6 +21,7 @@ from accounts.companies import (
     accept_invitation,
     create_company,
     invitation_from_token,
+    invitation_is_for,
     invitation_is_open,
     invite,
     is_last_owner,
@@ -29,10 +30,12 @@ from accounts.companies import (
     members_of,
     memberships_of,
     pending_invitations,
+    remove_member,
     transfer_ownership,
 )
 from accounts.forms import CompanyForm, InvitationForm
 from accounts.models import Company, Invitation, Membership, Role
+from accounts.throttles import TooManyMails, refusal
 
 
 def _members_context(membership: Membership) -> dict:
@@ -105,12 +108,17 @@ def company_invite(request: HttpRequest, slug: str) -> HttpResponse:
     membership = owner_or_404(request, slug)
     company = membership.company
     form = InvitationForm(request.POST or None, company=company)
+    ctx = {"company": company, "form": form}
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        invite(company=company, email=email, invited_by=request.user, request=request)
+        try:
+            invite(company=company, email=email, invited_by=request.user, request=request)
+        except TooManyMails as error:
+            form.add_error(None, error.message())
+            return refusal(request, "accounts/company_invite.html", ctx, error)
         messages.success(request, _("An invitation is on its way to %(email)s.") % {"email": email})
         return redirect("accounts:company_members", slug=company.slug)
-    return render(request, "accounts/company_invite.html", {"company": company, "form": form})
+    return render(request, "accounts/company_invite.html", ctx)
 
 
 @login_required
@@ -133,10 +141,13 @@ def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     membership = owner_or_404(request, slug)
     target = _other_member(membership, pk)
     # The acting owner stays, so the company keeps at least one owner.
-    target.delete()
+    remove_member(membership=target)
     messages.success(
         request,
-        _("%(email)s is no longer a member of %(company)s.")
+        _(
+            "%(email)s is no longer a member of %(company)s. The watchlists have new "
+            "calendar links: members who subscribed to a calendar need its new link."
+        )
         % {"email": target.user.email, "company": membership.company.name},
     )
     return redirect("accounts:company_members", slug=slug)
@@ -196,7 +207,8 @@ def _leave(request: HttpRequest, membership: Membership) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """The link in an invitation. Anyone holding it sees which company invites them and
-    can sign up or log in; a logged-in person joins with one POST."""
+    can sign up or log in; the invited address, logged in, joins with one POST. Another
+    account gets told whom the invitation is for (403 on the POST)."""
     try:
         invitation = invitation_from_token(token)
     except InvitationExpired:
@@ -206,17 +218,20 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     ctx = {"invitation": invitation, "company": invitation.company, "token": token}
     if not invitation_is_open(invitation):
         return render(request, "accounts/invitation_closed.html", ctx, status=410)
-    if request.method == "POST":
-        return _join(request, invitation, ctx)
     if request.user.is_authenticated:
         ctx["already_member"] = invitation.company.memberships.filter(user=request.user).exists()
+        ctx["wrong_account"] = not invitation_is_for(invitation, request.user)
+    if request.method == "POST":
+        return _join(request, invitation, ctx)
     return render(request, "accounts/invitation_accept.html", ctx)
 
 
 def _join(request: HttpRequest, invitation: Invitation, ctx: dict) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect(f"{reverse('accounts:login')}?next={request.path}")
-    member = invitation.company.memberships.filter(user=request.user).exists()
+    member = ctx["already_member"]
+    if not member and ctx["wrong_account"]:
+        return render(request, "accounts/invitation_accept.html", ctx, status=403)
     if not member and accept_invitation(invitation=invitation, user=request.user) is None:
         return render(request, "accounts/invitation_closed.html", ctx, status=410)
     messages.success(request, _("Welcome to %(company)s.") % {"company": invitation.company.name})

@@ -35,6 +35,7 @@ from django.contrib.postgres.search import (
     TrigramSimilarity,
     TrigramWordSimilarity,
 )
+from django.db import DatabaseError
 from django.db.models import (
     Case,
     F,
@@ -61,6 +62,19 @@ from standards.search.planner import words_walk_index
 from standards.search.query import WORD, Query
 
 TRIGRAM_THRESHOLD = 0.45
+# SQLSTATE classes of a query PostgreSQL refuses for what it says, not for the state of
+# the server: data exceptions (22), syntax (42), limits of its parser (54), and the
+# internal error its text-search parser raises ("tsquery stack too small", XX000).
+REFUSED_QUERY_CLASSES = {"22", "42", "54"}
+
+
+def cannot_run(error: DatabaseError) -> bool:
+    """Whether PostgreSQL refused a search itself (a query bounds.simple_terms let
+    through), rather than failing to answer (a lost connection, a shutdown): the page
+    then says so instead of answering 500."""
+    cause = error.__cause__
+    code = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None) or ""
+    return code[:2] in REFUSED_QUERY_CLASSES or code == "XX000"
 
 
 def search_standards(queryset, query: Query, *, order: list | None = None):

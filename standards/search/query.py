@@ -11,11 +11,15 @@ from dataclasses import dataclass, field
 from cesip.web import is_chinese
 from sectors.models import ProductTerm
 from standards.identifiers import Identifier, IdentifierError, parse_identifier
+from standards.search.bounds import (
+    MAX_QUERY_LENGTH,  # noqa: F401 (part of this module's interface)
+    MAX_QUERY_TERMS,
+    bound_query,
+    simple_terms,
+)
 from standards.segmentation import HAN, chinese_words
 
-MAX_QUERY_LENGTH = 200
 MAX_IDENTIFIER_WORDS = 4
-QUOTES = re.compile(r"[\"“”「」『』]")
 BARE_NUMBER = re.compile(r"^\d{2,}(?:[.\-]\d+)*$")
 WORD = re.compile(r"[\w'-]+")
 
@@ -70,8 +74,9 @@ def normalise(text: str) -> str:
 
 
 def read_query(text: str) -> Query:
-    text = normalise(text)
-    query = Query(text=text[:MAX_QUERY_LENGTH], shortened=len(text) > MAX_QUERY_LENGTH)
+    """The query read, after `bound_query` (length and terms) and `simple_terms` (the
+    free words without operators): every engine is given the same bounded query."""
+    query = Query(*bound_query(text))
     tokens = query.text.split(" ") if query.text else []
     rest: list[str] = []
     i = 0
@@ -96,7 +101,10 @@ def read_query(text: str) -> Query:
                 continue
             (han if HAN.match(piece) else latin).append(piece)
     query.english = _websearch_text(" ".join(latin))
-    query.chinese = chinese_words("".join(han)) if han else []
+    chinese = chinese_words("".join(han)) if han else []
+    if len(chinese) > MAX_QUERY_TERMS:
+        chinese, query.shortened = chinese[:MAX_QUERY_TERMS], True
+    query.chinese = chinese
     return query
 
 
@@ -116,12 +124,15 @@ def _identifier_at(tokens: list[str], start: int) -> tuple[Identifier, int] | No
 
 
 def _websearch_text(text: str) -> str:
-    """Text safe for websearch_to_tsquery: words, balanced quotes, leading minus."""
-    text = QUOTES.sub('"', text)
-    if text.count('"') % 2:
-        text = text.replace('"', " ")
-    kept = re.sub(r"[^\w\s\"'\-]", " ", text)
-    return " ".join(kept.split())
+    """The free words in websearch_to_tsquery's syntax: words, "quoted phrases", and a
+    minus before what must be absent (see bounds.simple_terms)."""
+    written = []
+    for term in simple_terms(text):
+        words = " ".join(term.words)
+        if len(term.words) > 1:
+            words = f'"{words}"'
+        written.append(f"-{words}" if term.negated else words)
+    return " ".join(written)
 
 
 def find_products(query: Query) -> Query:

@@ -1,10 +1,17 @@
 from __future__ import annotations
 
+import logging
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import DatabaseError, transaction
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
+from django_htmx.http import HttpResponseClientRedirect
 
 from cesip.web import page_number
 from sectors.models import HsCode, Sector
@@ -12,14 +19,18 @@ from standards.coverage import search_coverage
 from standards.filters import SORTS, StandardFilterSet
 from standards.identifiers import edition_keys
 from standards.models import Jurisdiction, Standard, TechnicalRegulation
+from standards.search.bounds import MAX_QUERY_LENGTH, MAX_QUERY_TERMS, bound_query
 from standards.search.facets import FACET_ORDER, facet_counts
 from standards.search.postgres import (
+    cannot_run,
     closest_identifiers,
     fallback_standards,
     search_regulations,
     suggest_spelling,
 )
-from standards.search.query import Query, highlight_terms
+from standards.search.query import Query, highlight_terms, read_query
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
 REGULATIONS_SHOWN = 5
@@ -27,6 +38,11 @@ FILTER_PARAMETERS = [
     "sector", "jurisdiction", "status", "legal_force", "document_type", "body", "ics",
     "regulation", "issued_after", "issued_before", "implemented_after", "implemented_before",
 ]  # fmt: skip
+# Every link of the page repeats its address (pages, log-in, languages, watch buttons):
+# the address is bounded, each value and the whole (see `bounded_parameters`).
+MAX_VALUE_LENGTH = 100
+MAX_VALUES = 50  # per parameter
+MAX_ADDRESS_LENGTH = 4000  # of the encoded query string; a Chinese q takes up to 1,800
 
 
 def public_standards():
@@ -35,28 +51,86 @@ def public_standards():
 
 @require_safe
 def search_view(request: HttpRequest) -> HttpResponse:
+    bounded, shortened = bounded_parameters(request.GET)
+    if shortened:
+        # The same search, shortened, at its own (bounded) address.
+        messages.info(
+            request,
+            _(
+                "Your search was shortened: at most %(terms)s words and %(limit)s "
+                "characters are searched."
+            )
+            % {"terms": MAX_QUERY_TERMS, "limit": MAX_QUERY_LENGTH},
+        )
+        url = f"{request.path}?{bounded.urlencode()}"
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     data = request.GET.copy()
     data.setdefault("sort", "relevance")
     filterset, problems = StandardFilterSet(
         data, queryset=public_standards(), request=request
     ).cleaned()
-    results = filterset.qs
-    query = filterset.query
-    has_filters = any(request.GET.getlist(name) for name in FILTER_PARAMETERS)
     ctx = {
         "filterset": filterset,
         "form": filterset.form,
-        "query": query,
         "problems": problems,
         "sorts": SORTS,
-        "searched": bool(query or query.products or has_filters),
-        "terms": highlight_terms(query),
         "hide_header_search": True,
-        "has_filters": has_filters,
+        "query_length": MAX_QUERY_LENGTH,
+        "query_terms": MAX_QUERY_TERMS,
+        "has_filters": any(request.GET.getlist(name) for name in FILTER_PARAMETERS),
     }
+    try:
+        # In a savepoint: a search PostgreSQL refuses leaves the connection usable.
+        with transaction.atomic():
+            response = _search(request, ctx, filterset)
+    except DatabaseError as error:
+        if not cannot_run(error):
+            raise
+        query = filterset.query if filterset.query.text else read_query(data.get("q", ""))
+        logger.warning("Search %r could not run: %s", query.text, error)
+        ctx.update(query=query, searched=True, search_failed=True, terms=[])
+        response = None
+    return response or _render_search(request, ctx)
+
+
+def bounded_parameters(params: QueryDict) -> tuple[QueryDict, bool]:
+    """The search's parameters within bounds, and whether any had to be cut: q as
+    `bound_query` leaves it, every other value at most MAX_VALUE_LENGTH characters, at
+    most MAX_VALUES values per parameter, and MAX_ADDRESS_LENGTH characters in all (the
+    values beyond are dropped)."""
+    bounded, shortened, length = QueryDict(mutable=True), False, 0
+    for name, values in params.lists():
+        key = name[:MAX_VALUE_LENGTH]
+        shortened = shortened or key != name or len(values) > MAX_VALUES
+        for value in values[:MAX_VALUES]:
+            if name == "q":
+                text, cut = bound_query(value)
+                value = text if cut else value
+            else:
+                cut, value = len(value) > MAX_VALUE_LENGTH, value[:MAX_VALUE_LENGTH]
+            length += len(urlencode({key: value})) + 1
+            if length > MAX_ADDRESS_LENGTH:
+                return bounded, True
+            bounded.appendlist(key, value)
+            shortened = shortened or cut
+    return bounded, shortened
+
+
+def _search(request: HttpRequest, ctx: dict, filterset: StandardFilterSet) -> HttpResponse | None:
+    """Run the search into `ctx`; or a redirect, to the one record it names."""
+    results = filterset.qs  # reads the query (filter_q)
+    query = filterset.query
+    has_filters = ctx["has_filters"]
+    ctx.update(
+        query=query,
+        searched=bool(query or query.products or has_filters),
+        terms=highlight_terms(query),
+        # Typed, but only signs ("----", "<->"): nothing is left to search for.
+        nothing_to_search=bool(query.text) and not (query or query.products),
+    )
     if not ctx["searched"]:
         ctx["sectors"] = Sector.objects.all()
-        return _render_search(request, ctx)
+        return None
 
     # Typed an identifier with its year, and it exists: go straight to the record.
     exact = query.only_identifier
@@ -91,7 +165,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
         if not facets.total:
             _no_results(ctx, filterset, query)
     ctx["query_string"] = _query_string(request)
-    return _render_search(request, ctx)
+    return None
 
 
 def _page_rows(ids: list[int], by_product: set[int]) -> list[Standard]:

@@ -316,13 +316,13 @@ def test_logged_in_person_accepts_and_joins_once(client, acme, alice, carol):
 
 def test_two_clicks_on_one_invitation_cannot_both_succeed(acme, alice):
     invitation, _token = make_invitation(acme, "x@acme.example", invited_by=alice)
-    first, second = make_user("first@x.example"), make_user("second@x.example")
+    invitee = make_user("x@acme.example")
     # Both requests loaded the invitation while it was still open.
     stale_copy = Invitation.objects.get(pk=invitation.pk)
-    assert accept_invitation(invitation=invitation, user=first) is not None
+    assert accept_invitation(invitation=invitation, user=invitee) is not None
     assert stale_copy.accepted_at is None
-    assert accept_invitation(invitation=stale_copy, user=second) is None
-    assert not Membership.objects.filter(company=acme, user=second).exists()
+    assert accept_invitation(invitation=stale_copy, user=invitee) is None
+    assert Membership.objects.filter(company=acme, user=invitee).count() == 1
 
 
 def test_invitation_expires_after_seven_days(client, acme, alice, carol):
@@ -378,29 +378,4 @@ def test_invitee_signs_up_through_the_link_and_joins(client, acme, alice, mailou
     assert _membership(acme, user).role == Role.MEMBER
     assert client.session["_auth_user_id"] == str(user.pk)
     assert mailoutbox == []
-    assert Company.objects.count() == 1
-
-
-def test_invitee_signing_up_with_another_address_verifies_it_then_joins(
-    client, acme, alice, mailoutbox
-):
-    _invitation, token = make_invitation(acme, "new@acme.example", invited_by=alice)
-    response = client.post(
-        "/en/accounts/signup/",
-        {
-            "email": "private@mail.example",
-            "password1": "a brand new passphrase 42",
-            "password2": "a brand new passphrase 42",
-            "language": "zh-hans",
-            "invitation": token,
-        },
-    )
-    assert response["Location"] == "/en/accounts/verify/sent/"
-    user = User.objects.get(email="private@mail.example")
-    assert not user.is_active
-    assert not Membership.objects.filter(user=user).exists()
-
-    response = client.post(_link(mailoutbox[0]))
-    assert response["Location"] == "/zh-hans/company/acme/"
-    assert _membership(acme, user).role == Role.MEMBER
     assert Company.objects.count() == 1

@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
+from urllib.parse import quote
 
 import icalendar
 import pytest
@@ -453,6 +455,13 @@ def test_anonymous_visitor_sees_log_in_to_watch(client, toy_standard, toy_direct
     assert f"{reverse('accounts:login')}?next=" in html
     html = client.get(toy_directive.get_absolute_url()).content.decode()
     assert "Log in to watch" in html
+
+
+def test_log_in_to_watch_in_search_results_returns_to_the_record(client, toy_standard):
+    # Not to the search: its address would be repeated in every result (issue 15, item 15).
+    response = client.get(reverse("standards:search"), {"q": "GB 6675.1 " * 15}, follow=True)
+    links = re.findall(r'href="([^"]*)">Log in to watch<', response.content.decode())
+    assert links == [f"{reverse('accounts:login')}?next={quote(toy_standard.get_absolute_url())}"]
 
 
 def test_member_sees_a_watch_form_without_a_select_for_one_list(

@@ -25,6 +25,7 @@ HARMONISED = (
     "harmonised-standards/{}_en"
 )
 TOYS_LIST = HARMONISED.format("toy-safety")
+LVD_LIST = HARMONISED.format("low-voltage-lvd")
 CNCA = 'href="https://www.cnca.gov.cn/"'
 
 
@@ -137,20 +138,23 @@ def sector_counts(sector: Sector) -> tuple[int, int]:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_sector_says_what_cesip_holds_for_it(client, demo_catalogue, language):
-    sector = Sector.objects.get(slug="toys")
+    # Electrical equipment: both markets have acts in force that cite standards CESIP
+    # holds (the LVD; CNCA-C07-01:2024). Since 2026-11-01 China's toy rules are the 2026
+    # ones, whose standards the catalogue does not list yet.
+    sector = Sector.objects.get(slug="electrical-equipment")
     path = f"/sectors/{sector.slug}/"
     standards, acts = sector_counts(sector)
     assert standards > 1 and acts > 1
     line = coverage_line(client, path, language)
     assert SECTOR_LINE[language].format(s=standards, a=acts) in line
-    assert f'href="{TOYS_LIST}"' in line and CNCA in line
+    assert f'href="{LVD_LIST}"' in line and CNCA in line
 
     unpublish(Standard.objects.public().filter(sectors=sector).first())
-    tsd = TechnicalRegulation.objects.get(reference="Directive 2009/48/EC")
-    TechnicalRegulation.objects.filter(pk=tsd.pk).update(published=False)
+    lvd = TechnicalRegulation.objects.get(reference="Directive 2014/35/EU")
+    TechnicalRegulation.objects.filter(pk=lvd.pk).update(published=False)
     line = coverage_line(client, path, language)
     assert SECTOR_LINE[language].format(s=standards - 1, a=acts - 1) in line
-    assert TOYS_LIST not in line  # the unpublished act's list goes with it
+    assert LVD_LIST not in line  # the unpublished act's list goes with it
 
 
 # Requirement sheets --------------------------------------------------------------------
@@ -178,13 +182,15 @@ def sheet_counts(code: str, market: str) -> tuple[list[TechnicalRegulation], int
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize(
-    "market,official", [("eu", f'href="{TOYS_LIST}"'), ("cn", CNCA)], ids=["to-eu", "to-cn"]
+    "market,hs,official",
+    [("eu", "9503", f'href="{TOYS_LIST}"'), ("cn", "851631", CNCA)],
+    ids=["to-eu", "to-cn"],
 )
 def test_a_requirement_sheet_names_its_acts_and_their_official_lists(
-    client, demo_catalogue, language, market, official
+    client, demo_catalogue, language, market, hs, official
 ):
-    path = f"/products/?hs=9503&market={market}"
-    acts, held = sheet_counts("9503", Jurisdiction(market.upper()))
+    path = f"/products/?hs={hs}&market={market}"
+    acts, held = sheet_counts(hs, Jurisdiction(market.upper()))
     assert len(acts) > 1 and held > 1
     line = coverage_line(client, path, language)
     assert SHEET_LINE[language].format(a=len(acts), s=held) in line

@@ -88,7 +88,7 @@ def test_each_sector_has_enough_standards_from_each_side(side, pattern, column):
         assert counts[slug] >= MINIMUM_PER_SECTOR, (slug, side)
 
 
-def test_load_demo_fills_an_empty_catalogue_once(demo_catalogue, client):
+def test_load_demo_fills_an_empty_catalogue_once(demo_catalogue):
     # `load_demo --if-empty` ran once for the session on the reference tables alone (see
     # tests/conftest.py demo_snapshot); these are the rows it wrote.
     assert "cn_standards.csv:" in demo_catalogue.output
@@ -113,21 +113,10 @@ def test_load_demo_fills_an_empty_catalogue_once(demo_catalogue, client):
     # Sources removed with the denied links leave the official record, built from the
     # identifier (tests/standards/test_sources.py checks every record's link).
 
-    # Every record's page answers in both languages.
-    urls = [f"/standards/{slug}/" for slug in Standard.objects.values_list("slug", flat=True)]
-    urls += [
-        f"/regulations/{slug}/"
-        for slug in TechnicalRegulation.objects.values_list("slug", flat=True)
-    ]
-    urls += [f"/sectors/{slug}/" for slug in Sector.objects.values_list("slug", flat=True)]
-    assert len(urls) > 600
-    failed = [
-        (language, url, status)
-        for url in urls
-        for language in ("en", "zh-hans")
-        if (status := client.get(f"/{language}{url}").status_code) != 200
-    ]
-    assert not failed, failed[:20]
+    # Every record is published: tests/standards/test_languages.py requests each record's
+    # page in both languages (and each sector's), so they are not requested again here.
+    assert Standard.objects.public().count() == Standard.objects.count() > 500
+    assert TechnicalRegulation.objects.public().count() == TechnicalRegulation.objects.count()
 
     changes = Standard.objects.count(), Citation.objects.count()
     call_command("load_demo", stdout=io.StringIO())  # a second full load changes nothing
@@ -144,7 +133,7 @@ def test_load_demo_fills_an_empty_catalogue_once(demo_catalogue, client):
 CALENDAR_DAY = datetime.date(2026, 12, 7)
 # Dated events the demo's sources support today in the 24 months from CALENDAR_DAY; the
 # floor keeps them from being lost, the issue's target is TARGET_EVENTS (see below).
-SOURCED_EVENTS = 26
+SOURCED_EVENTS = 42
 TARGET_EVENTS, TARGET_SECTORS = 40, 9
 
 
@@ -194,10 +183,6 @@ def test_every_calendar_event_in_the_next_24_months_has_a_source(demo_catalogue)
     assert len(sectors) >= TARGET_SECTORS, sectors
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the demo's sources support 26 events so far; issue 14 asks for 40 (see the report)",
-)
 def test_the_calendar_lists_40_events_across_9_sectors_in_the_next_24_months(demo_catalogue):
     entries = _calendar()
     assert len(entries) >= TARGET_EVENTS and len(_sectors_with_events()) >= TARGET_SECTORS

@@ -19,7 +19,7 @@ from standards.imports.samr import import_samr_list
 from standards.models import Standard
 from standards.search import planner, postgres
 from standards.search.expressions import text_query
-from standards.search.query import MAX_QUERY_LENGTH, read_query
+from standards.search.query import MAX_QUERY_LENGTH, MAX_QUERY_TERMS, read_query
 from tests.factories import cite, make_regulation, make_standard
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,7 +96,7 @@ def test_status_badges_are_one_phrase_in_the_page_language(client, catalogue):
         ('"hair care" -toys', [], '"hair care" -toys', []),
         ("婴儿推车 EN 1888-1", ["EN1888-1"], "", ["婴儿", "推车"]),
         ("safety玩具", [], "safety", ["玩具"]),
-        ("DROP TABLE; --", [], "DROP TABLE --", []),
+        ("DROP TABLE; --", [], "DROP TABLE", []),
     ],
 )
 def test_read_query_splits_identifiers_english_and_chinese(text, keys, english, chinese):
@@ -113,8 +113,10 @@ def test_read_query_keeps_bare_numbers_but_not_years():
 
 
 def test_overlong_query_is_shortened_and_said_so():
-    query = read_query("toys " * 100)
+    query = read_query("toys" * 100)
     assert query.shortened and len(query.text) == MAX_QUERY_LENGTH
+    query = read_query("toys " * 100)  # and at most MAX_QUERY_TERMS words
+    assert query.shortened and query.text.split() == ["toys"] * MAX_QUERY_TERMS
 
 
 # -- ranking on real records -------------------------------------------------------------

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from cesip import cache as page_cache
 from cesip.tabular import ImportRefused, ImportReport
 from sectors.imports import import_market_access, import_product_terms
 from standards.imports.cen import import_cen_list
@@ -87,6 +88,9 @@ class Command(BaseCommand):
         ]
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
+        # Product words, market-access notes and titles above are written without
+        # record_changes: no cached page may predate them.
+        page_cache.catalogue_changed()
 
     def load(self, path: Path, load: Callable[[Path], ImportReport]) -> None:
         if not path.is_file():

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from cesip import cache as page_cache
 from sectors.reference import REFERENCE_FILES
 from standards.bodies import BODIES_CSV, load_bodies
 
@@ -15,3 +16,4 @@ class Command(BaseCommand):
         for number, (label, loader, path) in enumerate(steps, start=1):
             count = loader(path)
             self.stdout.write(f"[{number}/{len(steps)}] {label}: {count} rows from {path.name}.")
+        page_cache.catalogue_changed()  # sectors, codes and bodies show on public pages

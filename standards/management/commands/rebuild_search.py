@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from cesip import cache as page_cache
 from standards.models import Standard, TechnicalRegulation
 
 BATCH = 2000
@@ -36,6 +37,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{model._meta.verbose_name_plural}: {total} rows checked, {changed} updated."
             )
+        page_cache.catalogue_changed()  # search pages read these columns
 
     @staticmethod
     def write(model, batch: list, fields: list[str]) -> int:

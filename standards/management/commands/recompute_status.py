@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from cesip import cache as page_cache
 from standards.status import recompute_all
 
 
@@ -11,4 +12,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         changed = recompute_all()
+        page_cache.catalogue_changed()  # the derived columns show on every record page
         self.stdout.write(f"{changed} editions changed.")
