@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from cesip.sources import source_problem
+from cesip.sources import source_problem, validate_source_url
 
 
 class TranslationSource(models.TextChoices):
@@ -211,7 +211,9 @@ class ProductTerm(models.Model):
     sectors = models.ManyToManyField(
         Sector, verbose_name=_("sectors"), blank=True, related_name="product_terms"
     )
-    source_url = models.URLField(_("source URL"), max_length=500, blank=True)
+    source_url = models.URLField(
+        _("source URL"), max_length=500, blank=True, validators=[validate_source_url]
+    )
 
     class Meta:
         verbose_name = _("product term")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cesip.sources import validate_source_url
 from sectors.models import CcsCode, HsCode, IcsCode, Sector, TranslationSource
 from standards import status as engine
 from standards.identifiers import Identifier, key_variants, parse_identifier
@@ -244,7 +245,10 @@ class CuratedRecord(models.Model):
         default=False,
         help_text=_("A curator has checked the title and scope in both languages."),
     )
-    source_url = models.URLField(_("source URL"), max_length=500, blank=True)
+    # http(s) only, and not a denied domain, however the row is written (issue 15, item 9).
+    source_url = models.URLField(
+        _("source URL"), max_length=500, blank=True, validators=[validate_source_url]
+    )
     last_verified = models.DateField(_("last verified"), null=True, blank=True)
     curator = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -209,6 +209,24 @@ def test_a_sector_with_a_denied_source_does_not_validate(toys):
     assert "scribd.com" in str(refused.value.message_dict["market_access_sources"])
 
 
+@pytest.mark.parametrize(
+    "url", ["ftp://ftp.example.org/en71.pdf", "javascript:alert(1)", "https://www.scribd.com/x"]
+)
+def test_a_record_whose_source_is_not_a_web_page_does_not_validate(catalogue_rows, url):
+    # The model itself refuses, whatever form or script writes the row.
+    from sectors.models import ProductTerm
+
+    standard, regulation = catalogue_rows
+    term = ProductTerm(name_en="toy", name_zh_hans="玩具")
+    for record in (standard, regulation, term):
+        record.source_url = url
+        with pytest.raises(ValidationError) as refused:
+            record.full_clean()
+        assert "source_url" in refused.value.message_dict, record
+    standard.source_url = "https://www.iso.org/standard/83420.html"
+    standard.full_clean()
+
+
 def test_market_access_import_refuses_a_javascript_source_by_row(toys, tmp_path):
     path = tmp_path / "market_access.csv"
     path.write_text(
