@@ -4,6 +4,7 @@ The catalogue here is real: the demo's Chinese standards (SAMR layout, each with
 source) and rows of the ISO and IEC publication lists, with two product terms.
 """
 
+import datetime
 import re
 from pathlib import Path
 
@@ -200,6 +201,26 @@ def test_regulations_have_their_own_group(client, catalogue):
     cite(regulation, Standard.objects.get(key="EN71-1:2014+AMD1:2018"))
     _slugs, html = results(client, "toy safety")
     assert "Regulations" in html and "Directive 2009/48/EC" in html
+
+
+@pytest.mark.parametrize("language,label", [("en", "Repealed"), ("zh-hans", "废除")])
+def test_a_repealed_act_in_the_results_says_so(client, catalogue, language, label):
+    make_regulation(
+        "Directive 88/378/EEC",
+        short_name_en="Toy Safety Directive (1988)",
+        short_name_zh_hans="玩具安全指令（1988）",
+        repealed_date=datetime.date(2011, 7, 20),
+        published=True,
+    )
+    make_regulation(
+        "Directive 2009/48/EC",
+        short_name_en="Toy Safety Directive",
+        short_name_zh_hans="玩具安全指令",
+        published=True,
+    )
+    html = client.get(f"/{language}/search/", {"q": "Toy Safety Directive"}).content.decode()
+    badges = re.findall(r'class="badge badge-withdrawn">([^<]*)<', html)
+    assert badges == [f"{label} 2011-07-20"], badges
 
 
 # -- filters and facets ------------------------------------------------------------------
