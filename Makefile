@@ -44,11 +44,13 @@ system-packages:
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$$need >/dev/null
 
-## Migrate, load the reference data, and the demo catalogue on an empty database.
+## Migrate, load the reference data, and the demo catalogue on an empty database; build
+## the search index when there is none for this database (the task worker keeps it current).
 bootstrap: install
 	$(MANAGE) migrate --no-input
 	$(MANAGE) load_reference_data
 	$(MANAGE) load_demo --if-empty
+	$(MANAGE) rebuild_search --index-only --if-missing
 
 ## The site on http://127.0.0.1:8000 with the task worker beside it; Ctrl-C stops both.
 run: bootstrap serve

@@ -6,6 +6,10 @@ the two can be compared (memory should stay flat as the file grows); then search
 latency on a 200,000-standard catalogue (cesip/bench_search.py); then the time and
 queries to build the digests of 10,000 members (cesip/bench_digests.py).
 
+The imports need the lists in ../shared/data (beside the project): when one is missing,
+the bench says which and where it looked, skips the imports and the search (which runs
+on the imported lists), runs the rest, and exits non-zero.
+
 BENCH_SEARCH_ONLY=1 skips the imports and runs the search bench against the database of
 DATABASE_URL as it is (topped up with generated records to 200,000 if smaller): keep one
 such database to profile the search without rebuilding it each time.
@@ -96,10 +100,23 @@ def _summary(output: str) -> str:
     return [line for line in output.splitlines() if re.search(r" rows, \d+ created", line)][-1]
 
 
-def bench_imports(server: str) -> None:
-    if not SHARED_DATA.is_dir():
-        print(f"import: skipped, {SHARED_DATA} is absent")
-        return
+def missing_lists() -> list[str]:
+    """The publication lists (of LISTS) that are not in SHARED_DATA."""
+    return [name for _format, name in LISTS if not (SHARED_DATA / name).is_file()]
+
+
+def bench_imports(server: str) -> bool:
+    """The import figures, then the search bench on the imported lists; False, having said
+    why, when the lists are not there to import."""
+    missing = missing_lists()
+    if missing:
+        where = os.path.relpath(SHARED_DATA, ROOT)
+        print(
+            f"import: NOT RUN, {', '.join(missing)} missing from {where}"
+            " (looked for relative to the project directory);"
+            " the search bench, which runs on the imported lists, is not run either"
+        )
+        return False
     print("Import of the ISO, IEC and ETSI publication lists (import_standards --skip-invalid)")
     with ScratchDatabase(server, "small") as db, tempfile.TemporaryDirectory() as tmp:
         small = Path(tmp) / "iso_first_10000.csv"
@@ -130,6 +147,7 @@ def bench_imports(server: str) -> None:
         print(f"  ISO again (nothing to change): {_summary(output)}")
         print("Search on 200,000 standards (the lists above plus generated CN and EU records)")
         print(db.run("-m", "cesip.bench_search"), end="")
+    return True
 
 
 def bench_search_only() -> None:
@@ -142,7 +160,9 @@ def bench_search_only() -> None:
         "ALLOWED_HOSTS": "127.0.0.1",
         **os.environ,
     }
-    subprocess.run([sys.executable, "-m", "cesip.bench_search"], cwd=ROOT, env=env, check=True)
+    result = subprocess.run([sys.executable, "-m", "cesip.bench_search"], cwd=ROOT, env=env)
+    if result.returncode:
+        raise SystemExit(result.returncode)
 
 
 def bench_digests(server: str) -> None:
@@ -156,8 +176,13 @@ def main() -> None:
         bench_search_only()
         return
     server = _server_url()
-    bench_imports(server)
+    imported = bench_imports(server)
     bench_digests(server)
+    if not imported:
+        raise SystemExit(
+            "bench: incomplete, the import and search parts could not run"
+            f" (missing from {os.path.relpath(SHARED_DATA, ROOT)}: {', '.join(missing_lists())})"
+        )
 
 
 if __name__ == "__main__":

@@ -27,7 +27,13 @@ forwarded_allow_ips = "127.0.0.1"
 
 def when_ready(server) -> None:
     """A start is a deploy: templates or data migrations may have changed what a page
-    shows, so no page cached by the previous processes is served."""
+    shows, so no page cached by the previous processes is served. A node without a
+    search index of this schema (a new machine, a stateless node) builds one before it
+    serves; until then, and while it is behind, search runs on PostgreSQL. The task
+    worker beside it, or `manage.py follow_search --every 1`, keeps it current."""
+    from django.core.management import call_command
+
     from cesip.cache import catalogue_changed
 
+    call_command("rebuild_search", "--index-only", "--if-missing")
     catalogue_changed()

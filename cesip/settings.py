@@ -123,6 +123,14 @@ PAGE_CACHE_GENERATION_FILE = BASE_DIR / env.str(
     "PAGE_CACHE_GENERATION_FILE", default=str(VAR_DIR / "page-cache-generation")
 )
 
+# Search engine (standards.search.engine): the index beside the database, the largest
+# delay of the log it may have before search falls back to PostgreSQL, and how long log
+# entries are kept (an index older than that is rebuilt).
+SEARCH_ENGINE = env.str("SEARCH_ENGINE", default="index")  # "index", or "postgres" only
+SEARCH_INDEX_DIR = BASE_DIR / env.str("SEARCH_INDEX_DIR", default=str(VAR_DIR / "search"))
+SEARCH_INDEX_MAX_LAG = env.float("SEARCH_INDEX_MAX_LAG", default=5.0)  # seconds
+SEARCH_LOG_RETENTION_DAYS = env.int("SEARCH_LOG_RETENTION_DAYS", default=7)
+
 # Accounts and log-in throttling
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -37,6 +37,7 @@ from standards.models import (
     Standard,
     TechnicalRegulation,
 )
+from standards.search import log as search_log
 
 Snapshot = dict[str, Any]
 
@@ -548,6 +549,8 @@ def record_changes(
     )
     if changes:
         changes_recorded.send(sender=Change, change_ids=[change.pk for change in changes])
+    # The search index reads these standards again once this commits (see search.log).
+    search_log.records_changed(model, pks)
     # Every write comes through here, with or without Change rows (unpublishing writes
     # none): the pages cached before it are out of date when it commits.
     page_cache.catalogue_changed()

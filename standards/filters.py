@@ -113,11 +113,22 @@ class StandardFilterSet(CesipFilterSet):
     def filter_q(self, queryset, name, value):
         # Read here, applied last in `qs`: the search takes its candidates from rows
         # that the other filters have already narrowed.
-        self.query = find_products(read_query(value))
+        self.read_q()
         return queryset
 
+    def read_q(self) -> Query:
+        """The query typed, read once (`q` after validation)."""
+        value = self.form.cleaned_data.get("q") or ""
+        if getattr(self, "_read_q", None) != value:
+            self.query, self._read_q = find_products(read_query(value)), value
+        return self.query
+
+    @staticmethod
+    def document_types(value: str | None) -> list[str]:
+        return [v.strip() for v in (value or "").split(",") if v.strip()]
+
     def filter_exact_list(self, queryset, name, value):
-        values = [v.strip() for v in value.split(",") if v.strip()]
+        values = self.document_types(value)
         return queryset.filter(**{f"{name}__in": values}) if values else queryset
 
     # Relations are filtered with subqueries, not joins: a join would repeat a standard
@@ -159,6 +170,10 @@ class StandardFilterSet(CesipFilterSet):
     @property
     def qs(self):
         queryset = super().qs
+        if "current_status" not in queryset.query.annotations:
+            # Added here, not by the caller: building the status expression costs more
+            # than an index search, and the search page needs it only on PostgreSQL.
+            queryset = queryset.with_status()
         sort = self.form.cleaned_data.get("sort") if hasattr(self.form, "cleaned_data") else ""
         sort = sort or "relevance"
         order = candidates_order(sort)

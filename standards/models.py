@@ -308,6 +308,12 @@ def _search_vector(*english: tuple[str, str]):
 
 
 SEARCH_HISTORY_EXCLUDED = ["updated_at", "search_zh_title", "search_zh_scope", "search_vector"]
+# Columns no page shows: the derived search text, for `.defer()` wherever records are read.
+SEARCH_COLUMNS = ["search_zh_title", "search_zh_scope", "search_vector"]
+# What a list of records (editions, counterparts, an act's successor) never shows: the
+# search columns and the scope, every language's column named (a queryset of a model
+# without translated fields does not add them, across a relation).
+LIST_DEFERRED = [*SEARCH_COLUMNS, "scope", "scope_en", "scope_zh_hans"]
 
 
 def printed_form(parsed: Identifier) -> str:
@@ -1007,3 +1013,35 @@ class Change(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.standard or self.regulation}"
+
+
+def _current_transaction_id():
+    """PostgreSQL's id of the writing transaction (xid8), as a bigint."""
+    return models.functions.Cast(
+        models.functions.Cast(
+            models.Func(function="pg_current_xact_id", output_field=models.TextField()),
+            models.TextField(),
+        ),
+        models.BigIntegerField(),
+    )
+
+
+class SearchLogEntry(models.Model):
+    """One standard to index again: written in the same transaction as the write that
+    changed what search shows of it (standards.search.log), read by the index follower
+    (standards.search.engine.follow) in the order of the transactions that wrote them.
+
+    `transaction_id` is the writer's transaction id: once PostgreSQL's oldest running
+    transaction is younger, every entry below it is final (committed or rolled back),
+    which is how the follower's cursor can never step over an entry still being
+    written."""
+
+    standard_id = models.BigIntegerField()  # no foreign key: a deleted standard's entry stays
+    transaction_id = models.BigIntegerField(db_default=_current_transaction_id(), editable=False)
+    created_at = models.DateTimeField(db_default=models.functions.Now(), editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["transaction_id"], name="searchlog_transaction")]
+
+    def __str__(self) -> str:
+        return f"standard {self.standard_id} (transaction {self.transaction_id})"

@@ -38,3 +38,18 @@ def import_publication_list(
         "unchanged": report.unchanged,
         "skipped": [str(error) for error in report.skipped],
     }
+
+
+@task()
+def follow_search_index() -> dict:
+    """Apply the search log to the search index (standards.search.engine.follow)."""
+    from standards.search import engine
+
+    report = engine.follow()
+    return {
+        "applied": report.applied,
+        "removed": report.removed,
+        "status_moved": report.status_moved,
+        "built": report.built,
+        "skipped": report.skipped,
+    }

@@ -40,6 +40,21 @@ def _no_page_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_search_index(settings, tmp_path_factory):
+    """No search index unless a test builds one (tests/standards/test_search_engine.py):
+    search then runs on PostgreSQL, as it falls back to when the index is missing. The
+    product terms search keeps in memory are read afresh too (a test's rows roll back)."""
+    from standards.search import engine, query
+
+    settings.SEARCH_INDEX_DIR = tmp_path_factory.getbasetemp() / "no-search-index"
+    engine.forget_reader()
+    query.forget_products()
+    yield
+    engine.forget_reader()
+    query.forget_products()
+
+
+@pytest.fixture(autouse=True)
 def _reset_language():
     """Each test starts in English, whatever the previous one activated."""
     translation.activate(settings.LANGUAGE_CODE)

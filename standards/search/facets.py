@@ -112,7 +112,7 @@ def facet_counts(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     counts: dict[str, dict[str, int]] = {name: {} for name in FACET_ORDER}
-    labels = _choice_labels()
+    names: dict[str, dict[str, str]] = {name: {} for name in FACET_ORDER}
     chinese = is_chinese()
     facets = Facets(limit=limit)
     for facet, value, count, label_en, label_zh, extra in rows:
@@ -125,21 +125,38 @@ def facet_counts(
             continue
         value = value or ""
         counts[facet][value] = count
-        name = (chinese and label_zh) or label_en or label_zh or ""
-        if facet == "body":
-            labels[facet][value] = f"{value} · {name}" if name and name != value else value
-        elif facet == "sector":
-            labels[facet][value] = name or value
-        elif facet == "ics":
-            labels[facet][value] = f"{value} {name}" if name else value
-        elif facet == "regulation":
-            labels[facet][value] = f"{extra} ({name})" if name else extra
+        if facet in ("body", "sector", "ics", "regulation"):
+            names[facet][value] = _label(facet, value, label_en, label_zh, extra, chinese)
+    facets.groups = facet_groups(counts, names, selected)
+    return facets
+
+
+def _label(facet: str, value: str, label_en, label_zh, extra, chinese: bool) -> str:
+    name = (chinese and label_zh) or label_en or label_zh or ""
+    if facet == "body":
+        return f"{value} · {name}" if name and name != value else value
+    if facet == "ics":
+        return f"{value} {name}" if name else value
+    if facet == "regulation":
+        return f"{extra} ({name})" if name else extra
+    return name or value
+
+
+def facet_groups(
+    counts: dict[str, dict[str, int]],
+    names: dict[str, dict[str, str]],
+    selected: dict[str, list[str]],
+) -> dict[str, list[FacetValue]]:
+    """The facets as the page lists them: fixed choices (jurisdiction, status, legal
+    force) in their own order, the others by count; `names` labels the values read from
+    the database (bodies, sectors, ICS groups, acts)."""
+    labels = _choice_labels()
+    groups = {}
     for name in FACET_ORDER:
+        known = {**labels[name], **names.get(name, {})}
         values = [
-            FacetValue(
-                value, labels[name].get(value, value), count, value in selected.get(name, [])
-            )
-            for value, count in counts[name].items()
+            FacetValue(value, known.get(value, value), count, value in selected.get(name, []))
+            for value, count in counts.get(name, {}).items()
             if value
         ]
         if name in ("jurisdiction", "status", "legal_force"):
@@ -147,8 +164,41 @@ def facet_counts(
             values.sort(key=lambda v: order.index(v.value) if v.value in order else 99)
         else:
             values.sort(key=lambda v: (-v.count, v.label))
-        facets.groups[name] = values
-    return facets
+        groups[name] = values
+    return groups
+
+
+LABELS_SQL = """
+    SELECT 'body', code, name_en, name_zh_hans, NULL FROM {body} WHERE code = ANY(%s)
+    UNION ALL SELECT 'sector', slug, name_en, name_zh_hans, NULL FROM {sector}
+        WHERE slug = ANY(%s)
+    UNION ALL SELECT 'ics', code, title_en, title_zh_hans, NULL FROM {ics} WHERE code = ANY(%s)
+    UNION ALL SELECT 'regulation', slug, short_name_en, short_name_zh_hans, reference
+        FROM {regulation} WHERE published AND slug = ANY(%s)
+"""
+
+
+def facet_labels(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, str]]:
+    """The labels of the bodies, sectors, ICS groups and acts among `counts`' values, in
+    the page's language: one SQL query."""
+    wanted = [sorted(counts.get(name, {})) for name in ("body", "sector", "ics", "regulation")]
+    names: dict[str, dict[str, str]] = {name: {} for name in FACET_ORDER}
+    if not any(wanted):
+        return names
+    sql = LABELS_SQL.format(
+        body=Body._meta.db_table,
+        sector=Sector._meta.db_table,
+        ics=IcsCode._meta.db_table,
+        regulation=TechnicalRegulation._meta.db_table,
+    )
+    chinese = is_chinese()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, wanted)
+        for facet, value, label_en, label_zh, extra in cursor.fetchall():
+            names[facet][value] = _label(facet, value, label_en, label_zh, extra, chinese)
+    for value in counts.get("regulation", {}):  # an act no longer published: its slug
+        names["regulation"].setdefault(value, value)
+    return names
 
 
 def _choice_labels() -> dict[str, dict[str, str]]:

@@ -8,6 +8,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from cesip import cache as page_cache
 from cesip.web import is_chinese
 from sectors.models import ProductTerm
 from standards.identifiers import Identifier, IdentifierError, parse_identifier
@@ -135,28 +139,74 @@ def _websearch_text(text: str) -> str:
     return " ".join(written)
 
 
+@dataclass
+class _Product:
+    """A product term as search matches it: its names normalised once."""
+
+    name_en: str
+    name_zh_hans: str
+    names: list[tuple[str, str]]  # (as written, normalised and lower-cased)
+    hs_codes: list[str]
+
+
+_product_rows: tuple[tuple, list[_Product]] = ((), [])  # ((generation, writes), terms)
+_product_writes = 0  # product terms written by this process (signals below)
+
+
+def _products() -> list[_Product]:
+    """The product terms with their HS codes, read again only when the catalogue
+    generation changed (every write through the admin or a loading command starts a new
+    one, see cesip.cache) or this process wrote product terms; not on every search."""
+    global _product_rows
+    generation = (page_cache.current_generation(), _product_writes)
+    if _product_rows[0] != generation:
+        # rewrite(False): both names as stored, without modeltranslation's per-row
+        # fallbacks.
+        rows = ProductTerm.objects.rewrite(False).values_list(
+            "pk", "name_en", "name_zh_hans", "synonyms", "hs_codes__code"
+        )
+        terms: dict[int, _Product] = {}
+        for pk, name_en, name_zh, synonyms, code in rows:
+            if pk not in terms:
+                names = [name_en or "", name_zh or "", *(synonyms or "").splitlines()]
+                prepared = [(n, normalise(n).lower()) for n in names if n.strip()]
+                terms[pk] = _Product(name_en or "", name_zh or "", prepared, [])
+            if code:
+                terms[pk].hs_codes.append(code)
+        _product_rows = (generation, [term for term in terms.values() if term.hs_codes])
+    return _product_rows[1]
+
+
+def forget_products() -> None:
+    """Read the product terms afresh at the next search."""
+    global _product_rows
+    _product_rows = ((), [])
+
+
+@receiver(post_save, sender=ProductTerm, dispatch_uid="search_products_saved")
+@receiver(post_delete, sender=ProductTerm, dispatch_uid="search_products_deleted")
+@receiver(m2m_changed, sender=ProductTerm.hs_codes.through, dispatch_uid="search_products_codes")
+def _products_written(**kwargs) -> None:
+    global _product_writes
+    _product_writes += 1
+
+
 def find_products(query: Query) -> Query:
-    """Fill `query.products` with the product terms named in the query (one SQL query)."""
+    """Fill `query.products` with the product terms named in the query."""
     haystack = f" {query.text.lower()} "
-    terms: dict[int, ProductMatch] = {}
-    # rewrite(False): both names as stored, without modeltranslation's per-row fallbacks
-    # (a few hundred rows on every search).
-    rows = ProductTerm.objects.rewrite(False).values_list(
-        "pk", "name_en", "name_zh_hans", "synonyms", "hs_codes__code"
-    )
-    for pk, name_en, name_zh, synonyms, code in rows:
-        if pk not in terms:
-            names = [name_en or "", name_zh or "", *(synonyms or "").splitlines()]
-            matched = next((n for n in names if n.strip() and _names(haystack, n)), "")
-            terms[pk] = ProductMatch(name_en or "", name_zh or "", matched)
-        if code and terms[pk].matched:
-            terms[pk].hs_codes.append(code)
-    query.products = [term for term in terms.values() if term.matched and term.hs_codes]
+    query.products = []
+    for term in _products():
+        matched = next((name for name, lower in term.names if _names(haystack, lower)), "")
+        if matched:
+            query.products.append(
+                ProductMatch(term.name_en, term.name_zh_hans, matched, list(term.hs_codes))
+            )
     return query
 
 
 def _names(haystack: str, name: str) -> bool:
-    name = normalise(name).lower()
+    """Whether `name` (normalised, lower case) is in the query: anywhere for Chinese,
+    as whole words otherwise."""
     if name not in haystack:  # most names: no regular expression to compile
         return False
     if HAN.search(name):

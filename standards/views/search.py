@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import DatabaseError, transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -19,8 +22,16 @@ from standards.coverage import search_coverage
 from standards.filters import SORTS, StandardFilterSet
 from standards.identifiers import edition_keys
 from standards.models import Jurisdiction, Standard, TechnicalRegulation
+from standards.search import engine
 from standards.search.bounds import MAX_QUERY_LENGTH, MAX_QUERY_TERMS, bound_query
-from standards.search.facets import FACET_ORDER, facet_counts
+from standards.search.expressions import text_query
+from standards.search.facets import (
+    FACET_ORDER,
+    Facets,
+    facet_counts,
+    facet_groups,
+    facet_labels,
+)
 from standards.search.postgres import (
     cannot_run,
     closest_identifiers,
@@ -67,7 +78,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
     data = request.GET.copy()
     data.setdefault("sort", "relevance")
     filterset, problems = StandardFilterSet(
-        data, queryset=public_standards(), request=request
+        data, queryset=Standard.objects.public(), request=request
     ).cleaned()
     ctx = {
         "filterset": filterset,
@@ -118,8 +129,7 @@ def bounded_parameters(params: QueryDict) -> tuple[QueryDict, bool]:
 
 def _search(request: HttpRequest, ctx: dict, filterset: StandardFilterSet) -> HttpResponse | None:
     """Run the search into `ctx`; or a redirect, to the one record it names."""
-    results = filterset.qs  # reads the query (filter_q)
-    query = filterset.query
+    query = filterset.read_q()
     has_filters = ctx["has_filters"]
     ctx.update(
         query=query,
@@ -140,37 +150,122 @@ def _search(request: HttpRequest, ctx: dict, filterset: StandardFilterSet) -> Ht
             return redirect("standards:standard_detail", slug=hits[0].slug)
 
     selected = {name: request.GET.getlist(name) for name in FACET_ORDER}
-    # One query lists the result (its first search.RESULT_LIMIT rows, in order) and counts
-    # its facets; the page then reads only its own rows.
-    facets = facet_counts(results, selected)
-    paginator = Paginator(facets.ids, PAGE_SIZE)
-    number, page_note = page_number(request.GET.get("page"), paginator.num_pages)
-    page = paginator.page(number)
-    rows = _page_rows(page.object_list, facets.by_product)
+    found = _from_index(request, filterset, query, selected)
+    answer = found
+    if found is None:
+        # PostgreSQL: one query lists the result (its first search.RESULT_LIMIT rows, in
+        # order) and counts its facets; the page then reads only its own rows.
+        facets = facet_counts(filterset.qs, selected)
+        paginator = Paginator(facets.ids, PAGE_SIZE)
+        number, page_note = page_number(request.GET.get("page"), paginator.num_pages)
+        page = paginator.page(number)
+        rows = _page_rows(page.object_list, facets.by_product)
+    else:
+        facets, page, page_note, rows = found.facets, found.page, found.page_note, found.rows
     _explain(rows, query)
     ctx.update(facets=facets, page=page, rows=rows, page_note=page_note)
-    ctx["coverage"] = _coverage(request, query)
+    ctx["coverage"] = _coverage(request, query, answer)
     ctx["facet_groups"] = [
         (name, filterset.filters[name].label, facets.groups[name])
         for name in FACET_ORDER
         if facets.groups[name]
     ]
     if query or query.products:
-        if number == 1 and query.text:
+        if page.number == 1 and query.text:
             ctx["matching_sectors"] = _matching_sectors(query.text)
-        if number == 1:
+        if page.number == 1:
             ctx["regulations"] = list(
                 search_regulations(TechnicalRegulation.objects.public(), query)[:REGULATIONS_SHOWN]
             )
         if not facets.total:
-            _no_results(ctx, filterset, query)
+            _no_results(ctx, filterset, query, answer)
     ctx["query_string"] = _query_string(request)
     return None
 
 
+class PageIds(Sequence):
+    """The result as the paginator sees it: `total` rows, of which the engine listed the
+    one page asked for."""
+
+    def __init__(self, total: int, offset: int, ids: list[int]):
+        self.total, self.offset, self.ids = total, offset, ids
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, index):
+        if isinstance(index, slice) and (index.start or 0) == self.offset:
+            return self.ids
+        raise IndexError("only the page the engine listed can be read")
+
+
+@dataclass
+class IndexAnswer:
+    facets: Facets
+    page: Page
+    page_note: str
+    rows: list[Standard]
+    current: engine.Reader
+    filters: engine.Filters
+    printed: str  # the words as PostgreSQL read them (a tsquery)
+
+
+def _from_index(request, filterset, query: Query, selected) -> IndexAnswer | None:
+    """The search through the index: every match counted, every facet over all of them,
+    the page's rows; None when the index cannot answer (search.engine.usable)."""
+    current = engine.usable_reader()
+    if current is None:
+        return None
+    data = filterset.form.cleaned_data
+    filters = engine.Filters(
+        sector=[sector.slug for sector in data.get("sector") or []],
+        jurisdiction=list(data.get("jurisdiction") or []),
+        status=list(data.get("status") or []),
+        legal_force=list(data.get("legal_force") or []),
+        document_type=filterset.document_types(data.get("document_type")),
+        body=[body.code for body in data.get("body") or []],
+        ics=(data.get("ics") or "").strip(),
+        regulation=data["regulation"].slug if data.get("regulation") else "",
+        issued=(data.get("issued_after"), data.get("issued_before")),
+        implemented=(data.get("implemented_after"), data.get("implemented_before")),
+    )
+    tsquery = text_query(query)
+    printed = engine.printed_tsquery(tsquery) if tsquery is not None else ""
+    words = engine.translate(printed) if printed else None
+    index_query, ranked = engine.search_query(query, filters, words=words)
+    total, counts = engine.count(current, index_query)
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    number, page_note = page_number(request.GET.get("page"), pages)
+    offset = (number - 1) * PAGE_SIZE
+    sort = data.get("sort") or "relevance"
+    ids = engine.page_ids(current, index_query, ranked=ranked, sort=sort, offset=offset,
+                          size=PAGE_SIZE)  # fmt: skip
+    counts["ics"] = counts.pop("ics_group", {})
+    facets = Facets(total=total, limit=total, ids=ids)
+    facets.groups = facet_groups(counts, facet_labels(counts), selected)
+    page = Paginator(PageIds(total, offset, ids), PAGE_SIZE).page(number)
+    rows = _page_rows(ids, set())
+    facets.by_product = {row.pk for row in rows if _linked_to_product(row, query)}
+    for row in rows:
+        row.matched_by_product = row.pk in facets.by_product
+    return IndexAnswer(facets, page, page_note, rows, current, filters, printed)
+
+
+def _linked_to_product(row: Standard, query: Query) -> bool:
+    """Whether a row is linked to a product of the query: its own code or one below, its
+    heading or its chapter (as expressions.product_links)."""
+    codes = query.product_codes
+    for hs in row.hs_codes.all():
+        if any(hs.code.startswith(c) or hs.code in (c[:4], c[:2]) for c in codes):
+            return True
+    return False
+
+
 def _page_rows(ids: list[int], by_product: set[int]) -> list[Standard]:
-    """The standards of one page, in the order of `ids`."""
-    found = public_standards().filter(pk__in=ids).select_related("body", "superseded_by")
+    """The standards of one page, in the order of `ids`; their status is the status
+    engine's in Python (status.status_on, on the row's own columns), which is cheaper for
+    twenty rows than building its SQL expression."""
+    found = Standard.objects.public().filter(pk__in=ids).select_related("body", "superseded_by")
     found = found.prefetch_related(Prefetch("hs_codes", queryset=HsCode.objects.only("code")))
     by_pk = {standard.pk: standard for standard in found}
     rows = [by_pk[pk] for pk in ids if pk in by_pk]
@@ -179,15 +274,19 @@ def _page_rows(ids: list[int], by_product: set[int]) -> list[Standard]:
     return rows
 
 
-def _coverage(request: HttpRequest, query: Query):
+def _coverage(request: HttpRequest, query: Query, answer: IndexAnswer | None):
     """What the catalogue holds in the jurisdictions searched (all unless filtered), and
     the publishers' catalogues to search for the same words."""
     wanted = request.GET.getlist("jurisdiction")
     jurisdictions = list(dict.fromkeys(j for j in wanted if j in Jurisdiction.values))
-    held = Standard.objects.public()
-    if jurisdictions:
-        held = held.filter(jurisdiction__in=jurisdictions)
-    return search_coverage(held=held.count(), jurisdictions=jurisdictions, q=query.text)
+    if answer is not None:
+        held = engine.held(answer.current, jurisdictions)
+    else:
+        public = Standard.objects.public()
+        if jurisdictions:
+            public = public.filter(jurisdiction__in=jurisdictions)
+        held = public.count()
+    return search_coverage(held=held, jurisdictions=jurisdictions, q=query.text)
 
 
 def _matching_sectors(text: str) -> list[Sector]:
@@ -222,11 +321,22 @@ def _explain(rows: list[Standard], query: Query) -> None:
                 row.reasons.append((product, linked))
 
 
-def _no_results(ctx: dict, filterset: StandardFilterSet, query: Query) -> None:
-    data = filterset.data.copy()
-    data.pop("q", None)
-    others = StandardFilterSet(data, queryset=public_standards()).qs.order_by()
-    similar = list(fallback_standards(others, query).order_by("-rank", "key")[:10])
+def _no_results(
+    ctx: dict, filterset: StandardFilterSet, query: Query, answer: IndexAnswer | None
+) -> None:
+    """Nothing matched: titles with words close to those typed (fuzzy terms on the
+    index; trigrams on PostgreSQL, and for Chinese), the closest standard numbers, and a
+    spelling to try."""
+    similar = []
+    if answer is not None:
+        ids = engine.similar_ids(answer.current, answer.filters, answer.printed)
+        found = {s.pk: s for s in Standard.objects.public().filter(pk__in=ids)}
+        similar = [found[pk] for pk in ids if pk in found]
+    if not similar:
+        data = filterset.data.copy()
+        data.pop("q", None)
+        others = StandardFilterSet(data, queryset=public_standards()).qs.order_by()
+        similar = list(fallback_standards(others, query).order_by("-rank", "key")[:10])
     ctx["similar"] = similar
     ctx["closest"] = closest_identifiers(query)
     ctx["spelling"] = suggest_spelling(query, [s.title_en or "" for s in similar])

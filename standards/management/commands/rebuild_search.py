@@ -3,6 +3,7 @@ from django.db import transaction
 
 from cesip import cache as page_cache
 from standards.models import Standard, TechnicalRegulation
+from standards.search import engine
 
 BATCH = 2000
 
@@ -10,11 +11,42 @@ BATCH = 2000
 class Command(BaseCommand):
     help = (
         "Recompute the derived search columns (segmented Chinese titles and scopes) of "
-        "every standard and regulation. The English part of the search column follows "
-        "the titles by itself (a generated column)."
+        "every standard and regulation (the English part of the search column follows "
+        "the titles by itself, a generated column), then build a new generation of the "
+        "search index from the database and make it the current one."
     )
 
-    def handle(self, *args, **options) -> None:
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--index-only",
+            action="store_true",
+            help="Only build the search index (the search columns are already right).",
+        )
+        parser.add_argument(
+            "--if-missing",
+            action="store_true",
+            help=(
+                "Build the index only when there is none that can be followed (none, or "
+                "of another schema or database: a new node)."
+            ),
+        )
+
+    def handle(self, *args, index_only=False, if_missing=False, **options) -> None:
+        if if_missing:
+            current = engine.current_generation()
+            meta = engine.read_meta(current) if current else None
+            if meta and not engine.needs_rebuild(meta):
+                self.stdout.write(f"Search index: {current.name} is there, kept.")
+                return
+        if not index_only:
+            self.rebuild_columns()
+        report = engine.build()
+        self.stdout.write(
+            f"Search index: {report.documents} standards in {report.seconds:.1f} s, "
+            f"{report.size_bytes / 1e6:.1f} MB ({report.path.name})."
+        )
+
+    def rebuild_columns(self) -> None:
         for model in (Standard, TechnicalRegulation):
             total = model.objects.count()
             done = changed = 0
