@@ -613,12 +613,14 @@ class Standard(CuratedRecord):
         and both degrees are kept since neither alone says how close the two are.
         """
         found: dict[int, Counterpart] = {}
-        own = {a.adopted_id: a for a in self.adoptions.select_related("adopted")}
+        adopted = [f"adopted__{name}" for name in LIST_DEFERRED]
+        adopting = [f"standard__{name}" for name in LIST_DEFERRED]
+        own = {a.adopted_id: a for a in self.adoptions.select_related("adopted").defer(*adopted)}
         for adoption in own.values():
             found[adoption.adopted_id] = Counterpart(
                 adoption.adopted, adoption.degree, own_named_as=adoption.named_as
             )
-        for adoption in self.adoptions_of.select_related("standard"):
+        for adoption in self.adoptions_of.select_related("standard").defer(*adopting):
             found.setdefault(
                 adoption.standard_id,
                 Counterpart(adoption.standard, adoption.degree, named_as=adoption.named_as),
@@ -627,6 +629,7 @@ class Standard(CuratedRecord):
             Adoption.objects.filter(adopted__adoptions_of__standard=self)
             .exclude(standard=self)
             .select_related("standard", "adopted")
+            .defer(*adopted, *adopting)
         )
         for sibling in shared:
             mine = own.get(sibling.adopted_id)

@@ -12,9 +12,10 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
+from sectors.models import HsCode
 from standards.models import (
     Adoption,
     Citation,
@@ -25,6 +26,7 @@ from standards.models import (
     Status,
     TechnicalRegulation,
 )
+from standards.status import phrase_fields
 
 # What still applies, or will: a superseded edition in its transition, and an edition whose
 # status no source confirmed (not assumed gone), included.
@@ -34,6 +36,34 @@ LIVE = (Status.CURRENT, Status.UNCONFIRMED, Status.TRANSITION, Status.UPCOMING)
 def covers(record_codes: list[str], product_codes: list[str]) -> bool:
     """An HS code of the record is the product's code, a code above it, or below it."""
     return any(r.startswith(p) or p.startswith(r) for r in record_codes for p in product_codes)
+
+
+def covering(product_codes: list[str], related: str) -> Exists:
+    """`covers` in SQL, for a filter: the record has an HS code that is one of
+    `product_codes`, above one (a prefix of it) or below one. `related` names the records
+    from HsCode ("regulations", "standards"). The rows are then chosen by the database,
+    not read with all their codes to be sorted out here."""
+    above = {code[:n] for code in product_codes for n in range(1, len(code) + 1)}
+    condition = Q(code__in=above)
+    for code in product_codes:
+        condition |= Q(code__startswith=code)
+    return Exists(HsCode.objects.filter(condition, **{related: OuterRef("pk")}))
+
+
+# What the sheet shows of an act (and its coverage line: standards.coverage): its name in
+# either language (standards.titles.act_name), route, marking and date.
+SHEET_ACT_FIELDS = (
+    "reference", "slug", "short_name", "title_zh_hans", "jurisdiction", "kind",
+    "conformity_route", "marking", "applies_from",
+)  # fmt: skip
+# What it shows of a standard: the link, the title and where it comes from, the badge;
+# the legal force makes it mandatory, the key orders the rows.
+SHEET_STANDARD_FIELDS = (
+    "identifier", "slug", "key", "legal_force", "title", "title_en_source",
+    "title_zh_hans_source", *phrase_fields(),
+)  # fmt: skip
+# A counterpart is a link; the jurisdiction says whether it is from home.
+COUNTERPART_FIELDS = ("identifier", "slug", "jurisdiction")
 
 
 @dataclass(frozen=True)
@@ -82,24 +112,25 @@ class RequirementSheet:
 
 
 def requirement_sheet(codes: list[str], market: str, today: datetime.date | None = None):
-    """Seven queries whatever the number of codes, regulations and standards."""
+    """Seven queries whatever the number of codes, regulations and standards, reading
+    the columns the sheet shows."""
     today = today or timezone.localdate()
-    regulations = [
-        regulation
-        for regulation in TechnicalRegulation.objects.public()
+    regulations = list(
+        TechnicalRegulation.objects.public()
         .filter(jurisdiction=market)
         .in_force(today)
-        .prefetch_related("hs_codes")
+        .filter(covering(codes, "regulations"))
+        .only(*SHEET_ACT_FIELDS)
         .order_by("kind", "reference")
-        if covers([hs.code for hs in regulation.hs_codes.all()], codes)
-    ]
+    )
     standards = (
         Standard.objects.public()
         .filter(jurisdiction=market)
         .with_status(today)
         .filter(current_status__in=LIVE)
-        .select_related("body", "superseded_by")
-        .prefetch_related("hs_codes")
+        .select_related("superseded_by")
+        .only(*SHEET_STANDARD_FIELDS)
+        .prefetch_related(Prefetch("hs_codes", HsCode.objects.only("code")))
     )
     linked = Q(citations__regulation__in=regulations)
     for code in codes:
@@ -120,7 +151,9 @@ def requirement_sheet(codes: list[str], market: str, today: datetime.date | None
     for regulation_id, standard_id in cited:
         if standard_id in rows:
             shown[regulation_id] += 1
-    for citation in Citation.objects.filter(regulation__in=regulations, standard__in=list(rows)):
+    for citation in Citation.objects.filter(
+        regulation__in=regulations, standard__in=list(rows)
+    ).only("regulation", "standard", "kind", "presumption_ends"):
         citation.regulation = next(r for r in regulations if r.pk == citation.regulation_id)
         rows[citation.standard_id].citations.append(citation)
     counts = Counter(regulation_id for regulation_id, _standard in cited)
@@ -151,8 +184,16 @@ def home_counterparts(ids: list[int], home: str) -> dict[int, list[HomeMatch]]:
     if not ids:
         return found
     wanted = (home, Jurisdiction.INT)
-    direct = Adoption.objects.filter(Q(standard__in=ids) | Q(adopted__in=ids)).select_related(
-        "standard", "adopted"
+    both = [
+        *(f"{side}__{name}" for side in ("standard", "adopted") for name in COUNTERPART_FIELDS),
+        "standard",
+        "adopted",
+        "degree",
+    ]
+    direct = (
+        Adoption.objects.filter(Q(standard__in=ids) | Q(adopted__in=ids))
+        .select_related("standard", "adopted")
+        .only(*both)
     )
     international: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for adoption in direct:
@@ -163,9 +204,15 @@ def home_counterparts(ids: list[int], home: str) -> dict[int, list[HomeMatch]]:
         if adoption.standard_id in ids and adoption.adopted.jurisdiction == Jurisdiction.INT:
             international[adoption.adopted_id].append((adoption.standard_id, adoption.degree))
     if international:
-        shared = Adoption.objects.filter(
-            adopted__in=list(international), standard__jurisdiction=home, standard__published=True
-        ).select_related("standard", "adopted")
+        shared = (
+            Adoption.objects.filter(
+                adopted__in=list(international),
+                standard__jurisdiction=home,
+                standard__published=True,
+            )
+            .select_related("standard", "adopted")
+            .only(*both)
+        )
         for adoption in shared:
             for standard_id, _degree in international[adoption.adopted_id]:
                 found[standard_id].append(

@@ -188,6 +188,25 @@ def _day(value: datetime.date | None) -> str:
     return value.isoformat() if value else ""
 
 
+# The columns `phrase` (and `status_on`) read of an edition, and of its successor: a list
+# that loads its rows with `.only(*phrase_fields())` shows their badges without a query
+# per row (a column left out would be fetched again for each row).
+PHRASE_FIELDS = (
+    "stage", "superseded_by", "superseded_from", "valid_until", "withdrawn_date",
+    "implementation_date", "issued_date", "status_confirmed_on", "last_verified", "created_at",
+)  # fmt: skip
+SUCCESSOR_FIELDS = ("identifier", "implementation_date", "issued_date")
+
+
+def phrase_fields(prefix: str = "") -> list[str]:
+    """`PHRASE_FIELDS` and the successor's, for `.only()` with
+    `select_related(prefix + "superseded_by")`; `prefix` reaches the standard through a
+    relation ("standard__")."""
+    return [prefix + name for name in PHRASE_FIELDS] + [
+        f"{prefix}superseded_by__{name}" for name in SUCCESSOR_FIELDS
+    ]
+
+
 def phrase(standard, day: datetime.date | None = None) -> StatusPhrase:
     """The status of `standard` as one phrase in the active language."""
     m = _models()
@@ -471,6 +490,7 @@ def recompute_all(batch: int = 5000) -> int:
 
 
 __all__ = [
-    "StatusPhrase", "affected", "derive", "phrase", "recompute_all", "refresh_editions",
-    "source_label", "status_case", "status_condition", "status_on",
+    "PHRASE_FIELDS", "SUCCESSOR_FIELDS", "StatusPhrase", "affected", "derive", "phrase",
+    "phrase_fields", "recompute_all", "refresh_editions", "source_label", "status_case",
+    "status_condition", "status_on",
 ]  # fmt: skip

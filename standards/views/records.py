@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from sectors.models import Sector
+from accounts.watchlists import watch_state
+from sectors.models import CcsCode, HsCode, IcsCode, Sector
 from standards.changelog import EVENT_ORDER
 from standards.coverage import regulation_coverage
 from standards.identifiers import (
@@ -23,6 +24,8 @@ from standards.identifiers import (
     parse_identifier,
 )
 from standards.models import (
+    LIST_DEFERRED,
+    SEARCH_COLUMNS,
     Adoption,
     Change,
     Citation,
@@ -31,22 +34,46 @@ from standards.models import (
     Standard,
     TechnicalRegulation,
 )
-from standards.requirements import covers
+from standards.requirements import covering
 from standards.search.postgres import closest_identifiers
 from standards.search.query import read_query
 from standards.sources import evidence, official_records
-from standards.status import lineage_keys
+from standards.status import lineage_keys, phrase_fields
 
 RECENT_CHANGES = 5
 
+# What the record pages read of the rows they list, and nothing more: a list row is a
+# link with, for an edition or a cited standard, its status badge (standards.status). A
+# column left out here but shown would be read again, one query per row: the tests in
+# tests/standards/test_page_queries.py count them.
+LINK_FIELDS = ("identifier", "slug")
+EDITION_FIELDS = (*LINK_FIELDS, "key", *phrase_fields())
+# An act named in a list: its reference or, on a Chinese page, its Chinese name
+# (standards.titles.act_name), and its short name.
+ACT_FIELDS = ("reference", "slug", "jurisdiction", "short_name", "title_zh_hans")
+
+
+def _codes_and_sectors() -> list[Prefetch]:
+    """A record's sectors and codes, as its page shows them (code, name, link)."""
+    return [
+        Prefetch("sectors", Sector.objects.only("slug", "name")),
+        Prefetch("hs_codes", HsCode.objects.only("code", "description")),
+    ]
+
 
 def _standards():
+    related = [
+        f"{rel}__{name}" for rel in ("amendment_of", "superseded_by") for name in LIST_DEFERRED
+    ]
     return (
         Standard.objects.public()
         .with_status()
         .select_related("body", "amendment_of", "superseded_by")
+        .defer(*SEARCH_COLUMNS, *related)
         .prefetch_related(
-            "ics_codes", "ccs_codes", "hs_codes", Prefetch("sectors", Sector.objects.all())
+            Prefetch("ics_codes", IcsCode.objects.only("code", "title")),
+            Prefetch("ccs_codes", CcsCode.objects.only("code", "name")),
+            *_codes_and_sectors(),
         )
     )
 
@@ -123,6 +150,7 @@ def standard_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if isinstance(found, HttpResponse):
         return found
     standard = found
+    watch_state(request, standard)  # the watch button's rows, read before the template
     editions, replacements = _editions(standard), _replacements(standard)
     # An edition that this one replaced (or that replaced it) is said so on its row.
     by_pk = {edition.pk: edition for edition in editions}
@@ -136,19 +164,32 @@ def standard_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "standard": standard,
         "editions": editions,
         "replacements": replacements,
-        "amendments": list(Standard.objects.public().filter(amendment_of=standard).with_status()),
+        "amendments": list(
+            Standard.objects.public().filter(amendment_of=standard).only(*LINK_FIELDS)
+        ),
         "counterparts": _counterparts_by_jurisdiction(standard),
         "citations": list(
             Citation.objects.public()
             .filter(standard=standard)
-            .select_related("regulation", "replaces")
+            .select_related("regulation")
+            .only(
+                "regulation",
+                "kind",
+                "restrictions",
+                "date_cited",
+                "oj_reference",
+                "presumption_ends",
+                *(f"regulation__{name}" for name in ACT_FIELDS),
+            )
             .order_by("regulation__jurisdiction", "regulation__reference")
         ),
         "covering": _covering_regulations(standard),
         "official_links": official_records(standard),
         "evidence": evidence(standard),
         "changes": list(
-            Change.objects.filter(standard=standard).order_by(*EVENT_ORDER)[:RECENT_CHANGES]
+            Change.objects.filter(standard=standard)
+            .only("occurred_on", "kind")
+            .order_by(*EVENT_ORDER)[:RECENT_CHANGES]
         ),
         "today": timezone.localdate(),
     }
@@ -165,12 +206,13 @@ def _covering_regulations(standard: Standard) -> list[TechnicalRegulation]:
         TechnicalRegulation.objects.public()
         .in_force(today)
         .exclude(citations__standard=standard)
-        .prefetch_related("hs_codes")
+        .filter(covering(codes, "regulations"))
+        .only(*ACT_FIELDS)
         .order_by("jurisdiction", "reference")
     )
     if standard.jurisdiction != Jurisdiction.INT:
         acts = acts.filter(jurisdiction=standard.jurisdiction)
-    return [a for a in acts if covers([hs.code for hs in a.hs_codes.all()], codes)]
+    return list(acts)
 
 
 def _editions(standard: Standard) -> list[Standard]:
@@ -179,14 +221,22 @@ def _editions(standard: Standard) -> list[Standard]:
         Standard.objects.public()
         .filter(family_key__in=lineage_keys([standard.family_key]))
         .with_status()
-        .select_related("superseded_by"),
+        .select_related("superseded_by")
+        .only(*EDITION_FIELDS),
         key=lambda s: (s.issued_date or datetime.date.min, s.key),
     )
 
 
 def _replacements(standard: Standard) -> dict[str, list[Replacement]]:
-    links = Replacement.objects.filter(Q(new=standard) | Q(old=standard)).select_related(
-        "new", "old"
+    links = (
+        Replacement.objects.filter(Q(new=standard) | Q(old=standard))
+        .select_related("new", "old")
+        .only(
+            "new",
+            "old",
+            "extent",
+            *(f"{side}__{name}" for side in ("new", "old") for name in LINK_FIELDS),
+        )
     )
     found: dict[str, list[Replacement]] = {"replaces": [], "replaced_by": []}
     for link in links:
@@ -209,22 +259,39 @@ def regulation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         TechnicalRegulation.objects.public()
         .filter(slug=slug)
         .select_related("successor")
-        .prefetch_related("sectors", "hs_codes")
+        .defer(*SEARCH_COLUMNS, *(f"successor__{name}" for name in LIST_DEFERRED))
+        .prefetch_related(*_codes_and_sectors())
         .first()
     )
     if regulation is None:
         raise Http404(_("No regulation has this permalink."))
+    watch_state(request, regulation)  # the watch button's rows, read before the template
     citations = list(
         Citation.objects.public()
         .filter(regulation=regulation)
-        .select_related("standard__body", "standard__superseded_by", "replaces")
+        .select_related("standard__superseded_by", "replaces")
+        .only(
+            "standard",
+            "replaces",
+            "restrictions",
+            "date_cited",
+            "oj_reference",
+            "presumption_ends",
+            "replaces__identifier",
+            "standard__title",
+            *(f"standard__{name}" for name in LINK_FIELDS),
+            *phrase_fields("standard__"),
+        )
         .order_by("standard__key")
     )
     ctx = {
         "regulation": regulation,
         "citations": citations,
         "coverage": regulation_coverage(regulation, held=len(citations)),
-        "predecessors": list(regulation.predecessors.public()),
+        "predecessors": list(
+            # The successor's id too: the related manager reads it on every row.
+            regulation.predecessors.public().only(*ACT_FIELDS, "successor")
+        ),
         "official_links": official_records(regulation),
         "evidence": evidence(regulation),
         "today": timezone.localdate(),

@@ -209,7 +209,9 @@ def product_finder(request: HttpRequest) -> HttpResponse:
         "problems": problems,
         "products": products,
         "codes": codes,
-        "headings": list(HsCode.objects.filter(code__in=codes).order_by("code")),
+        "headings": list(
+            HsCode.objects.filter(code__in=codes).only("code", "description").order_by("code")
+        ),
         "asked": bool(text or hs_text),
     }
     if codes and market:
