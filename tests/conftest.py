@@ -43,15 +43,16 @@ def _no_page_cache(settings):
 def _no_search_index(settings, tmp_path_factory):
     """No search index unless a test builds one (tests/standards/test_search_engine.py):
     search then runs on PostgreSQL, as it falls back to when the index is missing. The
-    product terms search keeps in memory are read afresh too (a test's rows roll back)."""
-    from standards.search import engine, query
+    product terms and facet labels search keeps in memory are read afresh too (a test's
+    rows roll back)."""
+    from standards.search import engine, facets, query
 
     settings.SEARCH_INDEX_DIR = tmp_path_factory.getbasetemp() / "no-search-index"
-    engine.forget_reader()
-    query.forget_products()
+    for forget in (engine.forget_reader, query.forget_products, facets.forget_labels):
+        forget()
     yield
-    engine.forget_reader()
-    query.forget_products()
+    for forget in (engine.forget_reader, query.forget_products, facets.forget_labels):
+        forget()
 
 
 @pytest.fixture(autouse=True)

@@ -36,6 +36,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import fcntl
+import functools
 import json
 import logging
 import math
@@ -541,9 +542,9 @@ def reader() -> Reader | None:
 
 
 def forget_reader() -> None:
-    global _reader
+    global _reader, _checked
     with _reader_lock:
-        _reader = None
+        _reader, _checked = None, None
 
 
 # A log entry left to apply, older than the lag allowed (index "searchlog_transaction").
@@ -561,6 +562,11 @@ def _this_database() -> str:
     return _databases[key]
 
 
+# The last index found usable, and when: checked again after CHECK_EVERY seconds (a lag
+# of the log is then noticed at most that much later).
+CHECK_EVERY = 1.0
+_checked: tuple | None = None
+_checked_at = -math.inf
 _said: dict[str, float] = {}  # reason → when it was last logged (once a minute each)
 SAY_EVERY = 60.0
 
@@ -571,10 +577,18 @@ def usable_reader() -> Reader | None:
     if settings.SEARCH_ENGINE != "index":
         return None
     current = reader()
+    global _checked, _checked_at
+    now = time.monotonic()
+    if (
+        current is not None
+        and _checked == (current.path, current.meta_mtime)
+        and (now - _checked_at < CHECK_EVERY)
+    ):
+        return current  # found usable less than CHECK_EVERY ago, and unchanged since
     reason = unusable_because(current)
     if not reason:
+        _checked, _checked_at = (current.path, current.meta_mtime), now
         return current
-    now = time.monotonic()
     if now - _said.get(reason, -math.inf) >= SAY_EVERY:
         _said[reason] = now
         logger.warning("Search falls back to PostgreSQL: %s", reason)
@@ -820,6 +834,9 @@ class Result:
 
 
 SORT_FIELDS = {"newest": "issued", "implementation": "implemented"}
+# Hits taken in the first pass: broad words tie by the hundred (titles of the same
+# length holding the same word), and a second pass costs as much as the first.
+FIRST_WINDOW = 256
 
 
 def search_query(
@@ -857,23 +874,22 @@ def search_query(
     return tantivy.Query.boolean_query(clauses), ranked
 
 
-def count(current: Reader, index_query: tantivy.Query) -> tuple[int, dict[str, dict[str, int]]]:
-    """Every match counted, and every facet value over all of them."""
-    searcher = current.index.searcher()
+def facet_counts(current: Reader, index_query: tantivy.Query) -> dict[str, dict[str, int]]:
+    """Every facet value counted over every match."""
     aggregations = {name: {"terms": {"field": name, "size": FACET_SIZE}} for name in FACET_FIELDS}
-    counted = searcher.aggregate(index_query, aggregations)
-    total = searcher.search(index_query, 1, count=True).count
-    counts = {
+    counted = current.index.searcher().aggregate(index_query, aggregations)
+    return {
         name: {b["key"]: b["doc_count"] for b in counted.get(name, {}).get("buckets", [])}
         for name in FACET_FIELDS
     }
-    return total, counts
 
 
 def page_ids(
     current: Reader, index_query: tantivy.Query, *, ranked: bool, sort: str, offset: int, size: int
-) -> list[int]:
-    """The primary keys of rows offset..offset + size, in the search's order."""
+) -> tuple[int, list[int]]:
+    """Every match counted, and the primary keys of rows offset..offset + size in the
+    search's order (one pass over the matches, two when ties reach past the first
+    window)."""
     searcher = current.index.searcher()
     if ranked and sort == "relevance":
         return _ranked_page(searcher, index_query, offset, size)
@@ -881,15 +897,17 @@ def page_ids(
     return _sorted_page(searcher, index_query, field, offset, size)
 
 
-def _window(searcher, index_query, want: int, **options) -> list:
-    """The first hits, enough that the last hit's sort value differs from the value at
-    position `want` (so that every hit tying with the page's last is among them)."""
-    size = max(want * 2, 64)
-    while True:
-        hits = searcher.search(index_query, size, count=False, **options).hits
-        if len(hits) < size or len(hits) <= want or hits[want - 1][0] != hits[-1][0]:
-            return hits
+def _window(searcher, index_query, want: int, **options) -> tuple[int, list]:
+    """Every match counted, and the first hits: enough that the last hit's sort value
+    differs from the value at position `want` (so that every hit tying with the page's
+    last is among them)."""
+    size = max(want * 2, FIRST_WINDOW)
+    found = searcher.search(index_query, size, count=True, **options)
+    total, hits = found.count, found.hits
+    while not (len(hits) < size or len(hits) <= want or hits[want - 1][0] != hits[-1][0]):
         size *= 4
+        hits = searcher.search(index_query, size, count=False, **options).hits
+    return total, hits
 
 
 def _page_of(searcher, hits: list, offset: int, size: int, tie_key) -> list[int]:
@@ -915,24 +933,26 @@ def _page_of(searcher, hits: list, offset: int, size: int, tie_key) -> list[int]
     return searcher.fast_field_values("pk", [address for _, address in page])
 
 
-def _ranked_page(searcher, index_query, offset: int, size: int) -> list[int]:
+def _ranked_page(searcher, index_query, offset: int, size: int) -> tuple[int, list[int]]:
     """Highest score first; among equals, a document before its parts, then by number,
     newest first (the PostgreSQL order: rank, length and text of the family key, issued
     date, key)."""
-    hits = _window(searcher, index_query, offset + size)
+    total, hits = _window(searcher, index_query, offset + size)
 
     def tie_key(document, address):
         family = document.get_first("family_key") or ""
         issued = searcher.fast_field_values("issued", [address])[0] or NO_DATE
         return (len(family), family, -issued, document.get_first("key") or "")
 
-    return _page_of(searcher, hits, offset, size, tie_key)
+    return total, _page_of(searcher, hits, offset, size, tie_key)
 
 
-def _sorted_page(searcher, index_query, field: str, offset: int, size: int) -> list[int]:
+def _sorted_page(
+    searcher, index_query, field: str, offset: int, size: int
+) -> tuple[int, list[int]]:
     """Newest first by `field` (missing dates last), then by key."""
-    hits = _window(searcher, index_query, offset + size, order_by_field=field)
-    return _page_of(
+    total, hits = _window(searcher, index_query, offset + size, order_by_field=field)
+    return total, _page_of(
         searcher, hits, offset, size, lambda document, _a: document.get_first("key") or ""
     )
 
@@ -991,13 +1011,20 @@ def similar_ids(current: Reader, filters: Filters, printed: str) -> list[int]:
 
 
 def printed_tsquery(tsquery) -> str:
-    """A tsquery (django SearchQuery) as PostgreSQL prints it: one SQL query."""
+    """A tsquery (django SearchQuery) as PostgreSQL prints it: one SQL query the first
+    time a text is searched (in this process), none after (the text search
+    configurations do not change while the site runs)."""
     from django.db.models.sql import Query as SQLQuery
 
     sql_query = SQLQuery(Standard)
     sql, params = sql_query.get_compiler(connection=connection).compile(
         tsquery.resolve_expression(sql_query)
     )
+    return _printed(sql, tuple(params))
+
+
+@functools.lru_cache(maxsize=4096)
+def _printed(sql: str, params: tuple) -> str:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT ({sql})::text", params)
         return cursor.fetchone()[0] or ""

@@ -18,6 +18,7 @@ from django.db import connection
 from django.db.models import Window
 from django.db.models.functions import RowNumber
 
+from cesip import cache as page_cache
 from cesip.web import is_chinese
 from sectors.models import IcsCode, Sector
 from standards import search  # search.RESULT_LIMIT, read at each call (tests lower it)
@@ -169,36 +170,49 @@ def facet_groups(
 
 
 LABELS_SQL = """
-    SELECT 'body', code, name_en, name_zh_hans, NULL FROM {body} WHERE code = ANY(%s)
+    SELECT 'body', code, name_en, name_zh_hans, NULL FROM {body}
     UNION ALL SELECT 'sector', slug, name_en, name_zh_hans, NULL FROM {sector}
-        WHERE slug = ANY(%s)
-    UNION ALL SELECT 'ics', code, title_en, title_zh_hans, NULL FROM {ics} WHERE code = ANY(%s)
+    UNION ALL SELECT 'ics', code, title_en, title_zh_hans, NULL FROM {ics} WHERE code !~ '[.]'
     UNION ALL SELECT 'regulation', slug, short_name_en, short_name_zh_hans, reference
-        FROM {regulation} WHERE published AND slug = ANY(%s)
+        FROM {regulation} WHERE published
 """
+# (catalogue generation, language) → facet → value → label: the labels of every body,
+# sector, ICS group and published act, read once per generation (a few hundred rows;
+# every write through the admin or a loading command starts a new one, cesip.cache).
+_labels: dict[tuple[str, bool], dict[str, dict[str, str]]] = {}
 
 
 def facet_labels(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, str]]:
     """The labels of the bodies, sectors, ICS groups and acts among `counts`' values, in
-    the page's language: one SQL query."""
-    wanted = [sorted(counts.get(name, {})) for name in ("body", "sector", "ics", "regulation")]
-    names: dict[str, dict[str, str]] = {name: {} for name in FACET_ORDER}
-    if not any(wanted):
-        return names
-    sql = LABELS_SQL.format(
-        body=Body._meta.db_table,
-        sector=Sector._meta.db_table,
-        ics=IcsCode._meta.db_table,
-        regulation=TechnicalRegulation._meta.db_table,
-    )
+    the page's language (no query while the catalogue generation holds)."""
     chinese = is_chinese()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, wanted)
-        for facet, value, label_en, label_zh, extra in cursor.fetchall():
-            names[facet][value] = _label(facet, value, label_en, label_zh, extra, chinese)
-    for value in counts.get("regulation", {}):  # an act no longer published: its slug
-        names["regulation"].setdefault(value, value)
+    key = (page_cache.current_generation(), chinese)
+    if key not in _labels:
+        sql = LABELS_SQL.format(
+            body=Body._meta.db_table,
+            sector=Sector._meta.db_table,
+            ics=IcsCode._meta.db_table,
+            regulation=TechnicalRegulation._meta.db_table,
+        )
+        every: dict[str, dict[str, str]] = {name: {} for name in FACET_ORDER}
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            for facet, value, label_en, label_zh, extra in cursor.fetchall():
+                every[facet][value] = _label(facet, value, label_en, label_zh, extra, chinese)
+        for old in [k for k in _labels if k[0] != key[0]]:  # only this generation's
+            del _labels[old]
+        _labels[key] = every
+    every = _labels[key]
+    names: dict[str, dict[str, str]] = {name: {} for name in FACET_ORDER}
+    for facet in ("body", "sector", "ics", "regulation"):
+        for value in counts.get(facet, {}):
+            # An act no longer published (the index not yet told): its slug.
+            names[facet][value] = every[facet].get(value, value)
     return names
+
+
+def forget_labels() -> None:
+    _labels.clear()
 
 
 def _choice_labels() -> dict[str, dict[str, str]]:

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.db import DatabaseError, transaction
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from cesip.web import page_number
-from sectors.models import HsCode, Sector
+from sectors.models import Sector
 from standards.coverage import search_coverage
 from standards.filters import SORTS, StandardFilterSet
 from standards.identifiers import edition_keys
@@ -40,10 +39,18 @@ from standards.search.postgres import (
     suggest_spelling,
 )
 from standards.search.query import Query, highlight_terms, read_query
+from standards.status import phrase_fields
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
+# What a result row shows (besides its status badge, status.phrase_fields): the page
+# reads only these columns of its twenty rows.
+ROW_FIELDS = [
+    "slug", "identifier", "key", "jurisdiction", "legal_force", "title_en", "title_zh_hans",
+    "title_en_source", "title_zh_hans_source", "issued_date", "issued_precision",
+    "implementation_date", "body__code", "body__name_en", "body__name_zh_hans",
+]  # fmt: skip
 REGULATIONS_SHOWN = 5
 FILTER_PARAMETERS = [
     "sector", "jurisdiction", "status", "legal_force", "document_type", "body", "ics",
@@ -233,13 +240,17 @@ def _from_index(request, filterset, query: Query, selected) -> IndexAnswer | Non
     printed = engine.printed_tsquery(tsquery) if tsquery is not None else ""
     words = engine.translate(printed) if printed else None
     index_query, ranked = engine.search_query(query, filters, words=words)
-    total, counts = engine.count(current, index_query)
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    number, page_note = page_number(request.GET.get("page"), pages)
-    offset = (number - 1) * PAGE_SIZE
     sort = data.get("sort") or "relevance"
-    ids = engine.page_ids(current, index_query, ranked=ranked, sort=sort, offset=offset,
-                          size=PAGE_SIZE)  # fmt: skip
+    raw = request.GET.get("page")
+    asked = int(raw) if raw and raw.isdigit() and 0 < int(raw) < 10**6 else 1
+    total, ids = engine.page_ids(current, index_query, ranked=ranked, sort=sort,
+                                 offset=(asked - 1) * PAGE_SIZE, size=PAGE_SIZE)  # fmt: skip
+    number, page_note = page_number(raw, max(1, math.ceil(total / PAGE_SIZE)))
+    offset = (number - 1) * PAGE_SIZE
+    if number != asked:  # beyond the last page, or not a page number: the page shown
+        total, ids = engine.page_ids(current, index_query, ranked=ranked, sort=sort,
+                                     offset=offset, size=PAGE_SIZE)  # fmt: skip
+    counts = engine.facet_counts(current, index_query)
     counts["ics"] = counts.pop("ics_group", {})
     facets = Facets(total=total, limit=total, ids=ids)
     facets.groups = facet_groups(counts, facet_labels(counts), selected)
@@ -255,8 +266,8 @@ def _linked_to_product(row: Standard, query: Query) -> bool:
     """Whether a row is linked to a product of the query: its own code or one below, its
     heading or its chapter (as expressions.product_links)."""
     codes = query.product_codes
-    for hs in row.hs_codes.all():
-        if any(hs.code.startswith(c) or hs.code in (c[:4], c[:2]) for c in codes):
+    for code in row.hs_code_list:
+        if any(code.startswith(c) or code in (c[:4], c[:2]) for c in codes):
             return True
     return False
 
@@ -265,12 +276,21 @@ def _page_rows(ids: list[int], by_product: set[int]) -> list[Standard]:
     """The standards of one page, in the order of `ids`; their status is the status
     engine's in Python (status.status_on, on the row's own columns), which is cheaper for
     twenty rows than building its SQL expression."""
-    found = Standard.objects.public().filter(pk__in=ids).select_related("body", "superseded_by")
-    found = found.prefetch_related(Prefetch("hs_codes", queryset=HsCode.objects.only("code")))
+    found = (
+        Standard.objects.public()
+        .filter(pk__in=ids)
+        .select_related("body", "superseded_by")
+        .only(*ROW_FIELDS, *phrase_fields())
+    )
+    codes: dict[int, list[str]] = {}
+    links = Standard.hs_codes.through.objects.filter(standard_id__in=ids)
+    for standard_id, code in links.values_list("standard_id", "hscode__code"):
+        codes.setdefault(standard_id, []).append(code)
     by_pk = {standard.pk: standard for standard in found}
     rows = [by_pk[pk] for pk in ids if pk in by_pk]
     for row in rows:
         row.matched_by_product = row.pk in by_product
+        row.hs_code_list = codes.get(row.pk, [])  # for the product reasons
     return rows
 
 
@@ -310,7 +330,7 @@ def _explain(rows: list[Standard], query: Query) -> None:
         row.reasons = []
         if not getattr(row, "matched_by_product", False):
             continue
-        codes = [hs.code for hs in row.hs_codes.all()]
+        codes = row.hs_code_list
         for product in query.products:
             linked = [
                 code

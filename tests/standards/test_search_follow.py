@@ -45,7 +45,9 @@ def _engine_slugs(text: str) -> list[str]:
     tsquery = text_query(query)
     words = engine.translate(engine.printed_tsquery(tsquery)) if tsquery is not None else None
     index_query, ranked = engine.search_query(query, engine.Filters(), words=words)
-    ids = engine.page_ids(current, index_query, ranked=ranked, sort="relevance", offset=0, size=50)
+    _total, ids = engine.page_ids(
+        current, index_query, ranked=ranked, sort="relevance", offset=0, size=50
+    )
     slugs = dict(Standard.objects.filter(pk__in=ids).values_list("pk", "slug"))
     return [slugs.get(pk, f"missing:{pk}") for pk in ids]
 
