@@ -48,6 +48,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
@@ -67,7 +68,7 @@ from standards.status import status_on
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the title's words stored, for similar_titles
 CHUNK = 5000  # standards read from the database at a time
 WRITER_HEAP = 64_000_000  # bytes; tantivy commits segments internally beyond it
 NO_DATE = 0  # days (proleptic ordinal) of a missing date: sorts last, newest first
@@ -110,6 +111,7 @@ def schema() -> tantivy.Schema:
         builder.add_text_field(name, tokenizer_name="raw")
     for name in ("title", "scope"):  # PostgreSQL's lexemes, pre-tokenized, with positions
         builder.add_text_field(name, tokenizer_name="raw")
+    builder.add_bytes_field("title_words", stored=True)  # the title's lexemes, JSON
     for name in FACET_FIELDS:
         builder.add_text_field(name, tokenizer_name="raw", fast=True)
     for name in ("issued", "implemented", "status_until"):  # days, see NO_DATE
@@ -197,6 +199,8 @@ def documents(condition: dict, day: datetime.date) -> Iterator[tuple[int, tantiv
         title, scope = _lexemes(row["vector"])
         if title:
             document.add_pre_tokenized_text("title", tantivy.PreTokenizedString("", title))
+            words = list(dict.fromkeys(token.text for token in title))
+            document.add_bytes("title_words", json.dumps(words, ensure_ascii=False).encode())
         if scope:
             document.add_pre_tokenized_text("scope", tantivy.PreTokenizedString("", scope))
         for name in ("jurisdiction", "legal_force", "document_type"):
@@ -874,6 +878,18 @@ def search_query(
     return tantivy.Query.boolean_query(clauses), ranked
 
 
+_pool: tuple[int, ThreadPoolExecutor] | None = None  # (process id, pool), made after a fork
+
+
+def in_background(function, *args):
+    """Run `function(*args)` on this process's engine thread: tantivy lets go of the GIL
+    while it searches, so the facets are counted while the page's hits are ranked."""
+    global _pool
+    if _pool is None or _pool[0] != os.getpid():
+        _pool = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="search"))
+    return _pool[1].submit(function, *args)
+
+
 def facet_counts(current: Reader, index_query: tantivy.Query) -> dict[str, dict[str, int]]:
     """Every facet value counted over every match."""
     aggregations = {name: {"terms": {"field": name, "size": FACET_SIZE}} for name in FACET_FIELDS}
@@ -970,6 +986,44 @@ def held(current: Reader, jurisdictions: list[str]) -> int:
 
 
 SIMILAR_SHOWN = 10
+SIMILAR_TITLE_WORDS = 12  # of a title, the rarest, for similar_titles
+
+
+def similar_titles(current: Reader, pk: int, jurisdictions: list[str], limit: int = 5) -> list[int]:
+    """Standards of `jurisdictions` whose titles share the most telling words of this
+    standard's title ("more like this"): at least half of its words in one language, the
+    rarer the better (BM25), other documents only. Suggestions for a record with no counterpart
+    recorded, never presented as one."""
+    searcher = current.index.searcher()
+    hits = searcher.search(_term("pk", pk), 1).hits
+    if not hits:
+        return []
+    document = searcher.doc(hits[0][1])
+    stored = document.get_first("title_words")
+    words = json.loads(bytes(stored).decode()) if stored else []
+    words = [w for w in words if len(w) > 1 and not w.isdigit()]
+    if not words:
+        return []
+    # The rarest words say most about the subject ("dryer" more than "safety").
+    frequency = {w: searcher.doc_freq("title", w) for w in words}
+    words = sorted(words, key=lambda w: frequency[w])[:SIMILAR_TITLE_WORDS]
+    # Titles are in one language or both: half the words of one language must match.
+    latin = sum(1 for w in words if w.isascii())
+    needed = max(1, math.ceil(max(latin, len(words) - latin) / 2))
+    titles = tantivy.Query.boolean_query(
+        [(tantivy.Occur.Should, _term("title", w)) for w in words], needed
+    )
+    clauses = [
+        (tantivy.Occur.Must, titles),
+        (tantivy.Occur.MustNot, _term("pk", META_PK)),
+        (tantivy.Occur.MustNot, _term("family_key", document.get_first("family_key") or "")),
+    ]
+    if jurisdictions:
+        clauses.append(
+            (tantivy.Occur.Must, _const(_any([_term("jurisdiction", j) for j in jurisdictions]), 0))
+        )
+    found = searcher.search(tantivy.Query.boolean_query(clauses), limit).hits
+    return searcher.fast_field_values("pk", [address for _, address in found])
 
 
 def similar_ids(current: Reader, filters: Filters, printed: str) -> list[int]:

@@ -243,6 +243,7 @@ def _from_index(request, filterset, query: Query, selected) -> IndexAnswer | Non
     sort = data.get("sort") or "relevance"
     raw = request.GET.get("page")
     asked = int(raw) if raw and raw.isdigit() and 0 < int(raw) < 10**6 else 1
+    counting = engine.in_background(engine.facet_counts, current, index_query)
     total, ids = engine.page_ids(current, index_query, ranked=ranked, sort=sort,
                                  offset=(asked - 1) * PAGE_SIZE, size=PAGE_SIZE)  # fmt: skip
     number, page_note = page_number(raw, max(1, math.ceil(total / PAGE_SIZE)))
@@ -250,7 +251,7 @@ def _from_index(request, filterset, query: Query, selected) -> IndexAnswer | Non
     if number != asked:  # beyond the last page, or not a page number: the page shown
         total, ids = engine.page_ids(current, index_query, ranked=ranked, sort=sort,
                                      offset=offset, size=PAGE_SIZE)  # fmt: skip
-    counts = engine.facet_counts(current, index_query)
+    counts = counting.result()
     counts["ics"] = counts.pop("ics_group", {})
     facets = Facets(total=total, limit=total, ids=ids)
     facets.groups = facet_groups(counts, facet_labels(counts), selected)

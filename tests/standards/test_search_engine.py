@@ -215,3 +215,15 @@ def test_typos_find_titles_through_fuzzy_terms(client, engine_only, monkeypatch)
     assert "Did you mean" in html and "safety" in html
     similar = re.search(r"Titles with similar words:</p>\s*<ul>(.*?)</ul>", html, re.S)
     assert similar and "EN 71-1" in similar.group(1)
+
+
+def test_similar_titles_across_the_border(indexed):
+    """More like this: the Chinese pushchair standard's title words find the European
+    pushchair standards, and nothing of its own family or market."""
+    current = engine.reader()
+    gb = Standard.objects.get(key="GB14748:2006")
+    ids = engine.similar_titles(current, gb.pk, ["EU", "INT"])
+    found = dict(Standard.objects.filter(pk__in=ids).values_list("pk", "key"))
+    keys = [found[pk] for pk in ids]
+    assert keys and keys[0].startswith("EN1888-1")
+    assert all(not key.startswith("GB") for key in keys)
