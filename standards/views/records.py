@@ -35,6 +35,7 @@ from standards.models import (
     TechnicalRegulation,
 )
 from standards.requirements import covering
+from standards.search import engine
 from standards.search.postgres import closest_identifiers
 from standards.search.query import read_query
 from standards.sources import evidence, official_records
@@ -47,6 +48,7 @@ RECENT_CHANGES = 5
 # column left out here but shown would be read again, one query per row: the tests in
 # tests/standards/test_page_queries.py count them.
 LINK_FIELDS = ("identifier", "slug")
+SIMILAR_FIELDS = (*LINK_FIELDS, "title_en", "title_zh_hans", "jurisdiction")
 EDITION_FIELDS = (*LINK_FIELDS, "key", *phrase_fields())
 # An act named in a list: its reference or, on a Chinese page, its Chinese name
 # (standards.titles.act_name), and its short name.
@@ -160,6 +162,7 @@ def standard_detail(request: HttpRequest, slug: str) -> HttpResponse:
             if edition is not None:
                 edition.link = (key, link.extent)
                 replacements[key].remove(link)
+    counterparts = _counterparts_by_jurisdiction(standard)
     ctx = {
         "standard": standard,
         "editions": editions,
@@ -167,7 +170,8 @@ def standard_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "amendments": list(
             Standard.objects.public().filter(amendment_of=standard).only(*LINK_FIELDS)
         ),
-        "counterparts": _counterparts_by_jurisdiction(standard),
+        "counterparts": counterparts,
+        "similar_titles": _similar_titles(standard) if not counterparts else [],
         "citations": list(
             Citation.objects.public()
             .filter(standard=standard)
@@ -251,6 +255,20 @@ def _counterparts_by_jurisdiction(standard: Standard) -> list[tuple[str, list]]:
         groups.setdefault(counterpart.standard.jurisdiction, []).append(counterpart)
     order = [Jurisdiction.CN, Jurisdiction.EU, Jurisdiction.INT]
     return [(Jurisdiction(j).label, groups[j]) for j in order if j in groups]
+
+
+def _similar_titles(standard: Standard) -> list[Standard]:
+    """For a record with no counterpart recorded: standards of the other markets whose
+    titles share its telling words (the search engine's "more like this"), which the
+    page offers as leads to check, never as counterparts. None without the engine."""
+    current = engine.usable_reader()
+    if current is None:
+        return []
+    markets = [j for j in Jurisdiction.values if j != standard.jurisdiction]
+    ids = engine.similar_titles(current, standard.pk, markets)
+    found = Standard.objects.public().filter(pk__in=ids).only(*SIMILAR_FIELDS)
+    by_pk = {other.pk: other for other in found}
+    return [by_pk[pk] for pk in ids if pk in by_pk]
 
 
 @require_safe

@@ -227,3 +227,14 @@ def test_similar_titles_across_the_border(indexed):
     keys = [found[pk] for pk in ids]
     assert keys and keys[0].startswith("EN1888-1")
     assert all(not key.startswith("GB") for key in keys)
+
+
+def test_a_record_without_counterparts_offers_similar_titles(client, indexed):
+    gb = Standard.objects.get(key="GB14748:2006")
+    assert not list(gb.counterparts())
+    html = client.get(f"/en/standards/{gb.slug}/").content.decode()
+    section = html[html.index('id="similar-titles"') :]
+    assert "not a recorded counterpart" in section
+    assert "/en/standards/en-1888-1-2018-plus-a1-2022/" in section.split("</ul>")[0]
+    html = client.get(f"/zh-hans/standards/{gb.slug}/").content.decode()
+    assert "其他市场中标题相近的标准" in html and "Standards with similar" not in html
