@@ -18,11 +18,20 @@ def _enqueue_recorded_changes(sender, change_ids: list[int], **kwargs) -> None:
     transaction.on_commit(enqueue)
 
 
+def _read_watch_button(sender, request, record, **kwargs) -> None:
+    """A record page's watch button, read before its template renders (no query there)."""
+    from accounts.watchlists import watch_state
+
+    watch_state(request, record)
+
+
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
         from standards.changes import changes_recorded
+        from standards.views.records import record_shown
 
         changes_recorded.connect(_enqueue_recorded_changes, dispatch_uid="accounts.recorded_alerts")
+        record_shown.connect(_read_watch_button, dispatch_uid="accounts.watch_button")

@@ -392,10 +392,10 @@ def build_index() -> None:
 def core_timings(name: str, queries: list[str]) -> list[float]:
     """The search without the page around it: the FilterSet, the query read, the index
     queries (every match counted, every facet over all of them), the facet labels and
-    the page's 20 rows from PostgreSQL (standards.views.search._from_index)."""
+    the page's 20 rows from PostgreSQL (standards.views.search.search_index)."""
     from django.test import RequestFactory
 
-    from standards.views.search import _from_index, public_standards
+    from standards.views.search import public_standards, search_index
 
     factory = RequestFactory()
     timings = []
@@ -411,7 +411,7 @@ def core_timings(name: str, queries: list[str]) -> list[float]:
             ).cleaned()
             query = filterset.read_q()
             selected = {facet: request.GET.getlist(facet) for facet in FACET_ORDER}
-            found = _from_index(request, filterset, query, selected)
+            found = search_index(request, filterset, query, selected)
             if found is None:
                 raise SystemExit(f"{url}: the engine did not answer (see the log)")
             if run:  # the first is the warm-up

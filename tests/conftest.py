@@ -40,14 +40,16 @@ def _no_page_cache(settings):
 
 
 @pytest.fixture(autouse=True)
-def _no_search_index(settings, tmp_path_factory):
-    """No search index unless a test builds one (tests/standards/test_search_engine.py):
-    search then runs on PostgreSQL, as it falls back to when the index is missing. The
-    product terms and facet labels search keeps in memory are read afresh too (a test's
-    rows roll back)."""
+def _no_search_index(settings, tmp_path):
+    """Search runs on PostgreSQL, and no write queues the index follower, unless a test
+    turns the engine on with an index of its own (tests/standards/test_search_engine.py,
+    test_search_follow.py); what a command or the worker builds goes to the test's own
+    directory. The product terms and facet labels search keeps in memory are read afresh
+    too (a test's rows roll back)."""
     from standards.search import engine, facets, query
 
-    settings.SEARCH_INDEX_DIR = tmp_path_factory.getbasetemp() / "no-search-index"
+    settings.SEARCH_ENGINE = "postgres"
+    settings.SEARCH_INDEX_DIR = tmp_path / "search-index"
     for forget in (engine.forget_reader, query.forget_products, facets.forget_labels):
         forget()
     yield

@@ -829,14 +829,6 @@ class Filters:
         return found
 
 
-@dataclasses.dataclass
-class Result:
-    total: int
-    ids: list[int]  # the page's rows, in order
-    counts: dict[str, dict[str, int]]  # facet → value → matches
-    offset: int = 0
-
-
 SORT_FIELDS = {"newest": "issued", "implementation": "implemented"}
 # Hits taken in the first pass: broad words tie by the hundred (titles of the same
 # length holding the same word), and a second pass costs as much as the first.
@@ -1082,10 +1074,6 @@ def _printed(sql: str, params: tuple) -> str:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT ({sql})::text", params)
         return cursor.fetchone()[0] or ""
-
-
-def ids_matching(current: Reader, index_query: tantivy.Query) -> set[int]:
-    return _pks(current.index.searcher(), index_query)
 
 
 def bare_floor(texts: Iterable[str], runs: int) -> list[float]:

@@ -157,7 +157,7 @@ def _search(request: HttpRequest, ctx: dict, filterset: StandardFilterSet) -> Ht
             return redirect("standards:standard_detail", slug=hits[0].slug)
 
     selected = {name: request.GET.getlist(name) for name in FACET_ORDER}
-    found = _from_index(request, filterset, query, selected)
+    found = search_index(request, filterset, query, selected)
     answer = found
     if found is None:
         # PostgreSQL: one query lists the result (its first search.RESULT_LIMIT rows, in
@@ -217,7 +217,7 @@ class IndexAnswer:
     printed: str  # the words as PostgreSQL read them (a tsquery)
 
 
-def _from_index(request, filterset, query: Query, selected) -> IndexAnswer | None:
+def search_index(request, filterset, query: Query, selected) -> IndexAnswer | None:
     """The search through the index: every match counted, every facet over all of them,
     the page's rows; None when the index cannot answer (search.engine.usable)."""
     current = engine.usable_reader()

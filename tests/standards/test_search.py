@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _catalogue(module_rows):
     """Built once for the module (see module_rows); each test's own writes roll back."""
     with module_rows.unblock():
-        _build_catalogue()
+        build_catalogue()
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def catalogue(_catalogue, db):
     pass
 
 
-def _build_catalogue():
+def build_catalogue():
     import_samr_list(ROOT / "data" / "demo" / "cn_standards.csv")
     import_publications(ROOT / "tests" / "data" / "iso_sample.csv", "iso")
     import_publications(ROOT / "tests" / "data" / "iec_sample.csv", "iec")

@@ -14,7 +14,7 @@ import pytest
 from standards.models import SearchLogEntry, Standard
 from standards.search import engine
 from tests.factories import cite, make_regulation
-from tests.standards.test_search import _build_catalogue, results
+from tests.standards.test_search import build_catalogue, results
 
 JUDGED = [
     ("gb6675.2", "gb-6675-2-2014"),
@@ -40,6 +40,7 @@ FACET = re.compile(
 
 
 def _index_at(settings, path):
+    settings.SEARCH_ENGINE = "index"
     settings.SEARCH_INDEX_DIR = path
     engine.forget_reader()
 
@@ -50,7 +51,7 @@ def _indexed(module_rows, tmp_path_factory):
     from django.test import override_settings
 
     with module_rows.unblock(), override_settings(SEARCH_INDEX_DIR=path):
-        _build_catalogue()
+        build_catalogue()
         regulation = make_regulation(
             "Directive 2009/48/EC", short_name_en="Toy Safety Directive", published=True
         )

@@ -19,6 +19,7 @@ from tests.standards.test_search import results
 
 
 def _index_at(settings, path):
+    settings.SEARCH_ENGINE = "index"
     settings.SEARCH_INDEX_DIR = path
     engine.forget_reader()
 
