@@ -8,9 +8,11 @@ the follower (`follow`, run by the task worker after every write and by `manage.
 follow_search`) applies the search log (standards.search.log) to the current one.
 
 The follower's cursor is a PostgreSQL transaction id, kept in the index itself (the
-"meta" document, committed with the documents it accounts for): each run reads the
-standards logged by the transactions between the cursor and the oldest transaction still
-running, which are all finished, so none can commit later below the cursor. A crash
+"meta" document, committed with the documents it accounts for). Each run applies every
+log entry committed at or above the cursor, then moves the cursor to the oldest
+transaction still running: every transaction below it has finished, so no entry can
+commit below the cursor later, while the entries above it are read again by the next
+runs until the cursor passes them (a long transaction elsewhere delays nothing). A crash
 before the index commit leaves the cursor where it was and the next run reads the same
 standards again; a document is always deleted by its primary key before it is added, so
 reading one twice changes nothing.
@@ -21,7 +23,8 @@ status on the index's `status_day` and the first later day it may change
 moves that day.
 
 Readers (`reader()`) open the current generation and follow its commits. Search uses
-the index only when it is `usable()`: present, of this schema, of today, and with no log
+the index only when it is `usable_reader()`: present, of this database and schema, of
+today, and with no log
 entry older than SEARCH_INDEX_MAX_LAG seconds left to apply; otherwise the search page
 falls back to PostgreSQL (standards.search.postgres) and logs why.
 
@@ -362,11 +365,14 @@ def build(*, progress=None) -> BuildReport:
     return BuildReport(count, time.monotonic() - started, size, path)
 
 
-def _meta(cursor: int, day: datetime.date) -> dict:
+def _meta(cursor: int, day: datetime.date, applied: int = 0) -> dict:
+    """The index's own record: `cursor`, the transaction below which every log entry is
+    in it; `applied`, the highest log entry applied (entries above the cursor too)."""
     return {
         "schema": SCHEMA_VERSION,
         "database": database_identity(),
         "cursor": cursor,
+        "applied": applied,
         "status_day": day.isoformat(),
         "followed_at": time.time(),
     }
@@ -424,11 +430,16 @@ def _apply(path: Path, meta: dict) -> FollowReport:
     report = FollowReport()
     index = tantivy.Index.open(str(path))
     upto = oldest_running_transaction()
-    pks = set(
-        SearchLogEntry.objects.filter(
-            transaction_id__gte=meta["cursor"], transaction_id__lt=upto
-        ).values_list("standard_id", flat=True)
+    # Every entry committed since the cursor, including those of transactions younger
+    # than the oldest still running (a long import elsewhere must not hold back an edit):
+    # applied now, read again next time, until the cursor passes them.
+    entries = list(
+        SearchLogEntry.objects.filter(transaction_id__gte=meta["cursor"]).values_list(
+            "pk", "standard_id"
+        )
     )
+    pks = {standard_id for _id, standard_id in entries}
+    applied = max([meta.get("applied", 0), *(entry_id for entry_id, _pk in entries)])
     today = timezone.localdate()
     day = datetime.date.fromisoformat(meta["status_day"])
     if today != day:
@@ -442,7 +453,7 @@ def _apply(path: Path, meta: dict) -> FollowReport:
         report.status_moved = len(moving)
         pks |= moving
     if not pks and today == day and upto == meta["cursor"]:
-        return report
+        return report  # nothing new: the index and its cursor stay as they are
     writer = index.writer(WRITER_HEAP, 1)
     try:
         found = set()
@@ -455,7 +466,7 @@ def _apply(path: Path, meta: dict) -> FollowReport:
                 writer.add_document(document)
                 found.add(pk)
         writer.delete_documents_by_term("pk", META_PK)
-        writer.add_document(_meta_document(_meta(upto, today)))
+        writer.add_document(_meta_document(_meta(upto, today, applied)))
         writer.commit()
     except BaseException:
         writer.rollback()
@@ -551,10 +562,12 @@ def forget_reader() -> None:
         _reader, _checked = None, None
 
 
-# A log entry left to apply, older than the lag allowed (index "searchlog_transaction").
+# A log entry left to apply (at or above the cursor, above the last applied), older than
+# the lag allowed.
 BEHIND_SQL = f"""
     SELECT 1 FROM {SearchLogEntry._meta.db_table}
-    WHERE transaction_id >= %s AND created_at < now() - make_interval(secs => %s) LIMIT 1
+    WHERE transaction_id >= %s AND id > %s AND created_at < now() - make_interval(secs => %s)
+    LIMIT 1
 """
 _databases: dict[str, str] = {}  # connection settings → database_identity(), per process
 
@@ -615,7 +628,9 @@ def unusable_because(current: Reader | None) -> str:
     if meta.get("status_day") != timezone.localdate().isoformat():
         return "the search index holds another day's statuses"
     with connection.cursor() as cursor:  # on every search: plain SQL, no ORM
-        cursor.execute(BEHIND_SQL, [meta["cursor"], settings.SEARCH_INDEX_MAX_LAG])
+        cursor.execute(
+            BEHIND_SQL, [meta["cursor"], meta.get("applied", 0), settings.SEARCH_INDEX_MAX_LAG]
+        )
         behind = cursor.fetchone() is not None
     return "the search index is behind the search log" if behind else ""
 

@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from cesip import cache as page_cache
 from standards.models import Standard
 from standards.search import engine
 from tests.factories import make_standard
@@ -70,10 +71,12 @@ def test_an_admin_edit_is_found_after_the_workers_next_run(client, live_index):
     data["title_en"] = "Toys safety - Kaleidoscopes and spinning tops"
     assert client.post(url, data).status_code == 302
     assert _engine_slugs("kaleidoscopes") == []  # not before the worker's run
-    call_command(
-        "db_worker", batch=True, no_startup_delay=True, verbosity=0
-    )  # the task the save queued
+    generation = page_cache.current_generation()
+    # The task the save queued, run by the worker.
+    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
     assert _engine_slugs("kaleidoscopes") == [standard.slug]
+    # Pages cached while the index lagged are out of date once it has caught up.
+    assert page_cache.current_generation() != generation
     assert _documents_of(standard.pk) == 1
     # And the search page answers from the index (nothing is left in the log to apply).
     assert engine.unusable_because(engine.reader()) == ""
