@@ -1,5 +1,6 @@
 import dataclasses
 import datetime
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
@@ -605,22 +606,31 @@ class Standard(CuratedRecord):
     def get_status_display(self) -> str:
         return Status(self.status).label
 
-    def counterparts(self) -> list["Counterpart"]:
+    def counterparts(self, fields: Sequence[str] | None = None) -> list["Counterpart"]:
         """Standards in other jurisdictions linked to this one through adoptions.
 
         Direct links (this adopts it, or it adopts this) and shared ones: GB 4706.1 and
         EN 60335-1 both adopt IEC 60335-1, so each is the other's counterpart "via" it,
         and both degrees are kept since neither alone says how close the two are.
+
+        `fields`, when given, are the only columns read of the linked standards (a page
+        that shows a link and a title need not read, and compile, the whole rows); they
+        must include "jurisdiction".
         """
+
+        def linked(queryset, *sides: str):
+            if fields is None:
+                return queryset.defer(*(f"{s}__{name}" for s in sides for name in LIST_DEFERRED))
+            named = (f"{s}__{name}" for s in sides for name in fields)
+            return queryset.only("standard", "adopted", "degree", "named_as", *named)
+
         found: dict[int, Counterpart] = {}
-        adopted = [f"adopted__{name}" for name in LIST_DEFERRED]
-        adopting = [f"standard__{name}" for name in LIST_DEFERRED]
-        own = {a.adopted_id: a for a in self.adoptions.select_related("adopted").defer(*adopted)}
+        own = {a.adopted_id: a for a in linked(self.adoptions.select_related("adopted"), "adopted")}
         for adoption in own.values():
             found[adoption.adopted_id] = Counterpart(
                 adoption.adopted, adoption.degree, own_named_as=adoption.named_as
             )
-        for adoption in self.adoptions_of.select_related("standard").defer(*adopting):
+        for adoption in linked(self.adoptions_of.select_related("standard"), "standard"):
             found.setdefault(
                 adoption.standard_id,
                 Counterpart(adoption.standard, adoption.degree, named_as=adoption.named_as),
@@ -629,9 +639,8 @@ class Standard(CuratedRecord):
             Adoption.objects.filter(adopted__adoptions_of__standard=self)
             .exclude(standard=self)
             .select_related("standard", "adopted")
-            .defer(*adopted, *adopting)
         )
-        for sibling in shared:
+        for sibling in linked(shared, "standard", "adopted"):
             mine = own.get(sibling.adopted_id)
             found.setdefault(
                 sibling.standard_id,

@@ -7,14 +7,15 @@ import re
 
 from django.db.models import Prefetch, Q, Value
 from django.db.models.functions import Replace
+from django.dispatch import Signal
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from accounts.watchlists import watch_state
 from sectors.models import CcsCode, HsCode, IcsCode, Sector
+from standards import status
 from standards.changelog import EVENT_ORDER
 from standards.coverage import regulation_coverage
 from standards.identifiers import (
@@ -39,9 +40,12 @@ from standards.search import engine
 from standards.search.postgres import closest_identifiers
 from standards.search.query import read_query
 from standards.sources import evidence, official_records
-from standards.status import lineage_keys, phrase_fields
+from standards.status import lineage_keys, phrase_fields, status_on
 
 RECENT_CHANGES = 5
+# Sent with `request` and `record` before a record page renders: the accounts app reads
+# the page's watch button then (standards does not import accounts).
+record_shown = Signal()
 
 # What the record pages read of the rows they list, and nothing more: a list row is a
 # link with, for an edition or a cited standard, its status badge (standards.status). A
@@ -63,13 +67,22 @@ def _codes_and_sectors() -> list[Prefetch]:
     ]
 
 
+# What a record page shows of the edition it amends (a link) and of its successor (the
+# status phrase's, and a link).
+AMENDED_FIELDS = LINK_FIELDS
+SUCCESSOR_FIELDS = (*LINK_FIELDS, *status.SUCCESSOR_FIELDS)
+
+
 def _standards():
+    # The related rows without the columns not shown: fewer columns to compile and read.
     related = [
-        f"{rel}__{name}" for rel in ("amendment_of", "superseded_by") for name in LIST_DEFERRED
+        f"{rel}__{f.name}"
+        for rel, shown in (("amendment_of", AMENDED_FIELDS), ("superseded_by", SUCCESSOR_FIELDS))
+        for f in Standard._meta.concrete_fields
+        if f.name not in shown and not f.primary_key
     ]
     return (
         Standard.objects.public()
-        .with_status()
         .select_related("body", "amendment_of", "superseded_by")
         .defer(*SEARCH_COLUMNS, *related)
         .prefetch_related(
@@ -84,7 +97,7 @@ def _find_standard(slug: str) -> Standard | HttpResponse:
     """The standard at `slug`; a redirect when `slug` is another spelling of one."""
     standard = _standards().filter(slug=slug).first()
     if standard is not None:
-        return standard
+        return with_status(standard)
     other = _same_identifier(slug)
     if other:
         return redirect("standards:standard_detail", slug=other, permanent=True)
@@ -152,8 +165,12 @@ def standard_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if isinstance(found, HttpResponse):
         return found
     standard = found
-    watch_state(request, standard)  # the watch button's rows, read before the template
-    editions, replacements = _editions(standard), _replacements(standard)
+    # The watch button's rows (accounts), read before the template, which then runs no query.
+    record_shown.send(sender=Standard, request=request, record=standard)
+    counterparts = _counterparts_by_jurisdiction(standard)
+    similar = _similar_ids(standard) if not counterparts else []
+    (editions, amendments, similar_titles) = _editions(standard, similar)
+    replacements = _replacements(standard)
     # An edition that this one replaced (or that replaced it) is said so on its row.
     by_pk = {edition.pk: edition for edition in editions}
     for key, other in (("replaces", "old_id"), ("replaced_by", "new_id")):
@@ -162,16 +179,13 @@ def standard_detail(request: HttpRequest, slug: str) -> HttpResponse:
             if edition is not None:
                 edition.link = (key, link.extent)
                 replacements[key].remove(link)
-    counterparts = _counterparts_by_jurisdiction(standard)
     ctx = {
         "standard": standard,
         "editions": editions,
         "replacements": replacements,
-        "amendments": list(
-            Standard.objects.public().filter(amendment_of=standard).only(*LINK_FIELDS)
-        ),
+        "amendments": amendments,
         "counterparts": counterparts,
-        "similar_titles": _similar_titles(standard) if not counterparts else [],
+        "similar_titles": similar_titles,
         "citations": list(
             Citation.objects.public()
             .filter(standard=standard)
@@ -219,16 +233,35 @@ def _covering_regulations(standard: Standard) -> list[TechnicalRegulation]:
     return list(acts)
 
 
-def _editions(standard: Standard) -> list[Standard]:
-    """Every edition of the document, oldest first, this one included."""
-    return sorted(
+def _editions(standard: Standard, similar: list[int]):
+    """Every edition of the document, oldest first, this one included; the amendments of
+    this edition, by key; and the public standards among `similar` (ids from
+    `_similar_ids`), in that order. One query for the three (whatever the record: none
+    is left out when a list is empty), a row being in more than one if it is."""
+    families = lineage_keys([standard.family_key])
+    rows = list(
         Standard.objects.public()
-        .filter(family_key__in=lineage_keys([standard.family_key]))
-        .with_status()
+        .filter(Q(family_key__in=families) | Q(amendment_of=standard) | Q(pk__in=similar))
         .select_related("superseded_by")
-        .only(*EDITION_FIELDS),
+        .only(*EDITION_FIELDS, *SIMILAR_FIELDS, "family_key", "amendment_of")
+        .order_by("key")
+    )
+    editions = sorted(
+        (with_status(row) for row in rows if row.family_key in families),
         key=lambda s: (s.issued_date or datetime.date.min, s.key),
     )
+    amendments = [row for row in rows if row.amendment_of_id == standard.pk]
+    by_pk = {row.pk: row for row in rows}
+    return editions, amendments, [by_pk[pk] for pk in similar if pk in by_pk]
+
+
+def with_status(standard: Standard) -> Standard:
+    """`standard` with its `current_status` today, as `Standard.objects.with_status`
+    gives it, from the status engine's rule in Python (`status_on`) on the columns read:
+    for the few rows of a page, building and compiling the rule's SQL CASE cost more
+    than the rest of the query."""
+    standard.current_status = status_on(standard, timezone.localdate())
+    return standard
 
 
 def _replacements(standard: Standard) -> dict[str, list[Replacement]]:
@@ -251,24 +284,22 @@ def _replacements(standard: Standard) -> dict[str, list[Replacement]]:
 def _counterparts_by_jurisdiction(standard: Standard) -> list[tuple[str, list]]:
     """Counterparts grouped China, EU, international (the record's own side left out)."""
     groups: dict[str, list] = {}
-    for counterpart in standard.counterparts():
+    for counterpart in standard.counterparts(SIMILAR_FIELDS):
         groups.setdefault(counterpart.standard.jurisdiction, []).append(counterpart)
     order = [Jurisdiction.CN, Jurisdiction.EU, Jurisdiction.INT]
     return [(Jurisdiction(j).label, groups[j]) for j in order if j in groups]
 
 
-def _similar_titles(standard: Standard) -> list[Standard]:
-    """For a record with no counterpart recorded: standards of the other markets whose
-    titles share its telling words (the search engine's "more like this"), which the
-    page offers as leads to check, never as counterparts. None without the engine."""
+def _similar_ids(standard: Standard) -> list[int]:
+    """For a record with no counterpart recorded: the ids of standards of the other
+    markets whose titles share its telling words (the search engine's "more like this"),
+    best first, which the page offers as leads to check, never as counterparts (read
+    with the editions: `_editions`). None without the engine."""
     current = engine.usable_reader()
     if current is None:
         return []
     markets = [j for j in Jurisdiction.values if j != standard.jurisdiction]
-    ids = engine.similar_titles(current, standard.pk, markets)
-    found = Standard.objects.public().filter(pk__in=ids).only(*SIMILAR_FIELDS)
-    by_pk = {other.pk: other for other in found}
-    return [by_pk[pk] for pk in ids if pk in by_pk]
+    return list(engine.similar_titles(current, standard.pk, markets))
 
 
 @require_safe
@@ -283,7 +314,7 @@ def regulation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if regulation is None:
         raise Http404(_("No regulation has this permalink."))
-    watch_state(request, regulation)  # the watch button's rows, read before the template
+    record_shown.send(sender=TechnicalRegulation, request=request, record=regulation)
     citations = list(
         Citation.objects.public()
         .filter(regulation=regulation)
@@ -321,7 +352,7 @@ def regulation_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def compare(request: HttpRequest) -> HttpResponse:
     """Two standards side by side: /compare/?a=<slug>&b=<slug>."""
     slugs = [request.GET.get("a", "").strip(), request.GET.get("b", "").strip()]
-    found = {s.slug: s for s in _standards().filter(slug__in=[s for s in slugs if s])}
+    found = {s.slug: with_status(s) for s in _standards().filter(slug__in=[s for s in slugs if s])}
     problems = [
         _("“%(slug)s” is not a standard in the catalogue.") % {"slug": slug[:80]}
         for slug in slugs

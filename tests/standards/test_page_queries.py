@@ -259,7 +259,7 @@ def test_standard_page_queries_are_the_same_for_a_large_record(
     few, many = records["standards"]
     urls = [f"/{language}/standards/{s.slug}/" for s in (few, many)]
     (html,) = same_queries(
-        client, urls, 14, django_assert_max_num_queries, django_assert_num_queries
+        client, urls, 13, django_assert_max_num_queries, django_assert_num_queries
     )
     # The large record's rows are all on its page.
     for year, _kw in OTHER_EDITIONS:
@@ -304,7 +304,7 @@ def test_requirement_sheet_queries_are_the_same_for_more_acts_and_standards(
     few, many = SHEETS[market]
     urls = [f"/{language}/products/?hs={hs}&market={market}" for hs in (few, many)]
     (html,) = same_queries(
-        client, urls, 9, django_assert_max_num_queries, django_assert_num_queries
+        client, urls, 8, django_assert_max_num_queries, django_assert_num_queries
     )
     base = 4400 + (0 if market == "eu" else 50)
     for number in range(base, base + 4):
