@@ -8,8 +8,9 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -297,6 +298,21 @@ class CuratedRecord(models.Model):
         ]  # fmt: skip
 
 
+_slug_urls: dict[tuple[str, str, str], tuple[str, str]] = {}
+
+
+def slug_url(name: str, slug: str) -> str:
+    """reverse(name, args=[slug]) for a record's slug, with the address around the slug
+    reversed once per language (a results page links each row two or three times)."""
+    key = (name, get_language() or "", get_script_prefix())
+    if key not in _slug_urls:
+        marker = "slug0marker"
+        before, _marker, after = reverse(name, args=[marker]).partition(marker)
+        _slug_urls[key] = (before, after)
+    before, after = _slug_urls[key]
+    return f"{before}{slug}{after}"
+
+
 def _search_vector(*english: tuple[str, str]):
     """The stored search column: English words (stemmed) and the segmented Chinese
     words, titles weighted A and scope B."""
@@ -552,7 +568,7 @@ class Standard(CuratedRecord):
         return self.identifier
 
     def get_absolute_url(self) -> str:
-        return reverse("standards:standard_detail", args=[self.slug])
+        return slug_url("standards:standard_detail", self.slug)
 
     def set_identifier(self, text: str) -> None:
         """Parse `text` and set the identifier with everything derived from it.
@@ -853,7 +869,7 @@ class TechnicalRegulation(CuratedRecord):
         return f"{self.reference} ({self.short_name})" if self.short_name else self.reference
 
     def get_absolute_url(self) -> str:
-        return reverse("standards:regulation_detail", args=[self.slug])
+        return slug_url("standards:regulation_detail", self.slug)
 
     def chinese_title_text(self) -> str:
         return " ".join(filter(None, [self.short_name_zh_hans, self.title_zh_hans]))

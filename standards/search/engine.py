@@ -522,6 +522,7 @@ class Reader:
     index: tantivy.Index
     meta: dict
     meta_mtime: float
+    held: dict = dataclasses.field(default_factory=dict)  # jurisdictions → count (held())
 
 
 _reader: Reader | None = None
@@ -981,7 +982,11 @@ def _sorted_page(
 
 
 def held(current: Reader, jurisdictions: list[str]) -> int:
-    """The public standards the index holds, in these jurisdictions (all when none)."""
+    """The public standards the index holds, in these jurisdictions (all when none);
+    counted once per commit of the index."""
+    key = tuple(sorted(jurisdictions))
+    if key in current.held:
+        return current.held[key]
     clauses = [(tantivy.Occur.MustNot, _term("pk", META_PK))]
     if jurisdictions:
         clauses.append(
@@ -989,7 +994,9 @@ def held(current: Reader, jurisdictions: list[str]) -> int:
         )
     else:
         clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
-    return current.index.searcher().search(tantivy.Query.boolean_query(clauses), 1).count
+    found = current.index.searcher().search(tantivy.Query.boolean_query(clauses), 1).count
+    current.held[key] = found
+    return found
 
 
 SIMILAR_SHOWN = 10
