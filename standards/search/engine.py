@@ -66,6 +66,7 @@ from django.utils import timezone
 from cesip import cache as page_cache
 from standards.identifiers import key_variants
 from standards.models import Citation, SearchLogEntry, Standard, Status
+from standards.search.planner import TSQUERY_TOKEN
 from standards.search.query import Query
 from standards.status import status_on
 
@@ -92,7 +93,6 @@ STATUS_SCORES = {
 }
 SCOPE_BOOST = 0.4
 LEXEME = re.compile(r"'((?:[^']|'')*)'(?::([0-9A-D,]+))?")
-TSQUERY_TOKEN = re.compile(r"\s*('(?:[^']|'')*'(?::[*A-D]+)?|<->|<\d+>|[!&|()])")
 
 
 class EngineError(Exception):
