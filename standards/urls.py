@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from standards.views import records, search, sectors, timeline
+from standards.views import records, search, sectors, suggest, timeline
 
 app_name = "standards"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("compare/", records.compare, name="compare"),
     path("sectors/<slug:slug>/", sectors.sector_detail, name="sector_detail"),
     path("products/", sectors.product_finder, name="product_finder"),
+    path("products/suggest/", suggest.product_suggestions, name="product_suggestions"),
     path("calendar/", timeline.calendar_view, name="calendar"),
     path("calendar.ics", timeline.calendar_ics, name="calendar_ics"),
     path("changes/", timeline.changes_view, name="changes"),

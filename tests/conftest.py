@@ -46,14 +46,16 @@ def _no_search_index(settings, tmp_path):
     test_search_follow.py); what a command or the worker builds goes to the test's own
     directory. The product terms and facet labels search keeps in memory are read afresh
     too (a test's rows roll back)."""
-    from standards.search import engine, facets, query
+    from standards.search import engine, facets, query, suggest
 
     settings.SEARCH_ENGINE = "postgres"
     settings.SEARCH_INDEX_DIR = tmp_path / "search-index"
-    for forget in (engine.forget_reader, query.forget_products, facets.forget_labels):
+    forgets = (engine.forget_reader, query.forget_products, facets.forget_labels,
+               suggest.forget_vocabulary)  # fmt: skip
+    for forget in forgets:
         forget()
     yield
-    for forget in (engine.forget_reader, query.forget_products, facets.forget_labels):
+    for forget in forgets:
         forget()
 
 

@@ -12,3 +12,14 @@
 """
 
 RESULT_LIMIT = 1000  # rows ranked, counted and listed per search; beyond it, "1,000+"
+# Among the matches of words, what ranks up, on both paths (engine and PostgreSQL): a
+# title that begins with the words typed, a mandatory standard, a standard that an act
+# cites (harmonised, or made compulsory), and a document's general part (part 1, or no
+# parts) above its other parts.
+TITLE_START_SCORE = 3.0
+MANDATORY_SCORE = 0.5
+CITED_SCORE = 0.5
+GENERAL_PART_SCORE = 0.5
+# A family key with a part ("EN71-1", "GB6675.12", "IEC60335-2-23"), and with part 1.
+HAS_PART = r"[.-]"
+FIRST_PART = r"[.-]1$"

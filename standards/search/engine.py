@@ -64,15 +64,16 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from cesip import cache as page_cache
+from standards import search
 from standards.identifiers import key_variants
-from standards.models import Citation, SearchLogEntry, Standard, Status
+from standards.models import Citation, LegalForce, SearchLogEntry, Standard, Status
 from standards.search.planner import TSQUERY_TOKEN
 from standards.search.query import Query
 from standards.status import status_on
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # 2: the title's words stored, for similar_titles
+SCHEMA_VERSION = 3  # 2: the title's words, for similar_titles; 3: title_start and part
 CHUNK = 5000  # standards read from the database at a time
 WRITER_HEAP = 64_000_000  # bytes; tantivy commits segments internally beyond it
 NO_DATE = 0  # days (proleptic ordinal) of a missing date: sorts last, newest first
@@ -92,6 +93,7 @@ STATUS_SCORES = {
     Status.TRANSITION: 0.6,
 }
 SCOPE_BOOST = 0.4
+TITLE_START_LENGTH = 60  # characters of each title kept to compare its beginning
 LEXEME = re.compile(r"'((?:[^']|'')*)'(?::([0-9A-D,]+))?")
 
 
@@ -110,7 +112,7 @@ def schema() -> tantivy.Schema:
     builder.add_text_field("meta", stored=True, tokenizer_name="raw")
     for name in ("key", "family_key"):
         builder.add_text_field(name, stored=True, tokenizer_name="raw")
-    for name in ("key_parents", "key_numbers", "hs", "hs_prefix", "ics"):
+    for name in ("key_parents", "key_numbers", "hs", "hs_prefix", "ics", "title_start", "part"):
         builder.add_text_field(name, tokenizer_name="raw")
     for name in ("title", "scope"):  # PostgreSQL's lexemes, pre-tokenized, with positions
         builder.add_text_field(name, tokenizer_name="raw")
@@ -181,6 +183,8 @@ def documents(condition: dict, day: datetime.date) -> Iterator[tuple[int, tantiv
             "legal_force",
             "document_type",
             "body__code",
+            "title_en",
+            "title_zh_hans",
             "vector",
             *STATUS_FIELDS,
         )  # fmt: skip
@@ -206,6 +210,12 @@ def documents(condition: dict, day: datetime.date) -> Iterator[tuple[int, tantiv
             document.add_bytes("title_words", json.dumps(words, ensure_ascii=False).encode())
         if scope:
             document.add_pre_tokenized_text("scope", tantivy.PreTokenizedString("", scope))
+        family = row["family_key"]
+        if not re.search(search.HAS_PART, family) or re.search(search.FIRST_PART, family):
+            document.add_text("part", "general")
+        for title_text in (row["title_en"], row["title_zh_hans"]):
+            if title_text:  # what query.title_start is compared with, as the database does
+                document.add_text("title_start", title_text[:TITLE_START_LENGTH].lower())
         for name in ("jurisdiction", "legal_force", "document_type"):
             if row[name]:
                 document.add_text(name, row[name])
@@ -881,9 +891,27 @@ def search_query(
         clauses.append((tantivy.Occur.Must, _any(ways)))
         for status, score in STATUS_SCORES.items():
             clauses.append((tantivy.Occur.Should, _const(_term("status", status), score)))
+        if words is not None:
+            clauses += _word_boosts(query)
     elif len(clauses) == 1:
         clauses.append((tantivy.Occur.Must, _const(tantivy.Query.all_query(), 0.0)))
     return tantivy.Query.boolean_query(clauses), ranked
+
+
+def _word_boosts(query: Query) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+    """What ranks up among the matches of words (as standards.search.postgres does): a
+    title that begins with them, a mandatory standard, a standard an act cites, a
+    document's general part."""
+    boosts = [
+        _const(_term("legal_force", LegalForce.MANDATORY), search.MANDATORY_SCORE),
+        _const(tantivy.Query.exists_query("regulation"), search.CITED_SCORE),
+        _const(_term("part", "general"), search.GENERAL_PART_SCORE),
+    ]
+    start = query.title_start[:TITLE_START_LENGTH]
+    if start:
+        begins = tantivy.Query.regex_query(SCHEMA, "title_start", re.escape(start) + ".*")
+        boosts.append(_const(begins, search.TITLE_START_SCORE))
+    return [(tantivy.Occur.Should, boost) for boost in boosts]
 
 
 _pool: tuple[int, ThreadPoolExecutor] | None = None  # (process id, pool), made after a fork

@@ -38,8 +38,10 @@ from django.contrib.postgres.search import (
 from django.db import DatabaseError
 from django.db.models import (
     Case,
+    Exists,
     F,
     FloatField,
+    OuterRef,
     Q,
     Value,
     When,
@@ -47,7 +49,7 @@ from django.db.models import (
 from django.db.models.functions import Greatest
 
 from standards import search  # search.RESULT_LIMIT, read at each call (tests lower it)
-from standards.models import Standard, Status, TechnicalRegulation
+from standards.models import Citation, LegalForce, Standard, Status, TechnicalRegulation
 from standards.search.expressions import (
     candidates_order,
     identifier_condition,
@@ -95,6 +97,19 @@ def search_standards(queryset, query: Query, *, order: list | None = None):
         rank = rank + SearchRank(F("search_vector"), tsquery) * 10
     if links is not None:
         ways.append(links[0] | links[1] | links[2])
+    start = query.title_start
+    if start and words is not None:
+        begins = Q(title_en__istartswith=start) | Q(title_zh_hans__startswith=start)
+        rank = rank + Case(When(begins, then=Value(search.TITLE_START_SCORE)), default=0.0)
+    if words is not None:
+        cited = Exists(Citation.objects.filter(standard=OuterRef("pk"), regulation__published=True))
+        rank = rank + Case(
+            When(legal_force=LegalForce.MANDATORY, then=Value(search.MANDATORY_SCORE)),
+            default=0.0,
+        )
+        rank = rank + Case(When(cited, then=Value(search.CITED_SCORE)), default=0.0)
+        general = ~Q(family_key__regex=search.HAS_PART) | Q(family_key__regex=search.FIRST_PART)
+        rank = rank + Case(When(general, then=Value(search.GENERAL_PART_SCORE)), default=0.0)
     # Among equals, what is in force now comes first.
     rank = rank + Case(
         When(current_status=Status.CURRENT, then=Value(1.0)),

@@ -26,6 +26,12 @@ from standards.segmentation import HAN, chinese_words
 MAX_IDENTIFIER_WORDS = 4
 BARE_NUMBER = re.compile(r"^\d{2,}(?:[.\-]\d+)*$")
 WORD = re.compile(r"[\w'-]+")
+# Chinese function words: in nearly every title, they find nothing on their own and are
+# left out of a query (the words around them are searched).
+CHINESE_STOP_WORDS = frozenset(
+    "的 和 与 及 或 之 其 对 在 于 为 以 等 中 了 是 由 从 及其 以及 或者 并 并且 有关 关于 用 "
+    "用于 一 个 各 该 此".split()
+)
 
 
 @dataclass
@@ -50,6 +56,7 @@ class Query:
     english: str = ""  # for websearch_to_tsquery: words, "quoted phrases", -not
     chinese: list[list[str]] = field(default_factory=list)
     products: list[ProductMatch] = field(default_factory=list)
+    stop_words: list[str] = field(default_factory=list)  # Chinese words left out
 
     def __bool__(self) -> bool:
         return bool(self.identifiers or self.numbers or self.english or self.chinese)
@@ -59,6 +66,16 @@ class Query:
         """Every word to highlight, English and Chinese."""
         english = [w.lower() for w in WORD.findall(self.english) if not w.startswith("-")]
         return english + [piece for pieces in self.chinese for piece in pieces]
+
+    @property
+    def title_start(self) -> str:
+        """The words typed, as a title beginning with them would be written (lower case;
+        Chinese words joined): "" when the query names a standard number."""
+        if self.identifiers or self.numbers:
+            return ""
+        english = " ".join(w for w in self.english.replace('"', " ").split() if w[:1] != "-")
+        chinese = "".join(pieces[0] for pieces in self.chinese)
+        return (english or chinese).lower() if not (english and chinese) else ""
 
     @property
     def product_codes(self) -> list[str]:
@@ -106,6 +123,8 @@ def read_query(text: str) -> Query:
             (han if HAN.match(piece) else latin).append(piece)
     query.english = _websearch_text(" ".join(latin))
     chinese = chinese_words("".join(han)) if han else []
+    query.stop_words = [w[0] for w in chinese if w[0] in CHINESE_STOP_WORDS]
+    chinese = [w for w in chinese if w[0] not in CHINESE_STOP_WORDS]
     if len(chinese) > MAX_QUERY_TERMS:
         chinese, query.shortened = chinese[:MAX_QUERY_TERMS], True
     query.chinese = chinese

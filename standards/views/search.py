@@ -39,6 +39,8 @@ from standards.search.postgres import (
     suggest_spelling,
 )
 from standards.search.query import Query, highlight_terms, read_query
+from standards.search.relax import relaxations, with_synonyms
+from standards.search.suggest import suggest
 from standards.status import phrase_fields
 
 logger = logging.getLogger(__name__)
@@ -157,8 +159,27 @@ def _search(request: HttpRequest, ctx: dict, filterset: StandardFilterSet) -> Ht
             return redirect("standards:standard_detail", slug=hits[0].slug)
 
     selected = {name: request.GET.getlist(name) for name in FACET_ORDER}
+    answer = _results(request, ctx, filterset, query, selected)
+    searched = query
+    if not ctx["facets"].total and query.text and not request.GET.get("page"):
+        relaxed = _relaxed(request, ctx, filterset, query, selected)
+        if relaxed:
+            answer, searched = relaxed
+    ctx["coverage"] = _coverage(request, query, answer)
+    if searched or searched.products:
+        if ctx["page"].number == 1 and query.text:
+            ctx["matching_sectors"] = _matching_sectors(query.text)
+        if ctx["page"].number == 1:
+            ctx["regulations"] = _regulations(query, searched, ctx)
+        if not ctx["facets"].total:
+            _no_results(ctx, filterset, query, answer)
+    ctx["query_string"] = _query_string(request)
+    return None
+
+
+def _results(request, ctx: dict, filterset, query: Query, selected) -> IndexAnswer | None:
+    """The search's facets, page and rows into `ctx`; the engine's answer, if it gave it."""
     found = search_index(request, filterset, query, selected)
-    answer = found
     if found is None:
         # PostgreSQL: one query lists the result (its first search.RESULT_LIMIT rows, in
         # order) and counts its facets; the page then reads only its own rows.
@@ -171,23 +192,57 @@ def _search(request: HttpRequest, ctx: dict, filterset: StandardFilterSet) -> Ht
         facets, page, page_note, rows = found.facets, found.page, found.page_note, found.rows
     _explain(rows, query)
     ctx.update(facets=facets, page=page, rows=rows, page_note=page_note)
-    ctx["coverage"] = _coverage(request, query, answer)
     ctx["facet_groups"] = [
         (name, filterset.filters[name].label, facets.groups[name])
         for name in FACET_ORDER
         if facets.groups[name]
     ]
-    if query or query.products:
-        if page.number == 1 and query.text:
-            ctx["matching_sectors"] = _matching_sectors(query.text)
-        if page.number == 1:
-            ctx["regulations"] = list(
-                search_regulations(TechnicalRegulation.objects.public(), query)[:REGULATIONS_SHOWN]
-            )
-        if not facets.total:
-            _no_results(ctx, filterset, query, answer)
-    ctx["query_string"] = _query_string(request)
+    return found
+
+
+def _relaxed(request, ctx: dict, filterset, query: Query, selected):
+    """The first loosened search (search.relax) that finds standards, its results in
+    `ctx` and said there (`relaxed`): (its answer, its query); None when none finds any
+    (`ctx` then holds the search as typed)."""
+    typed = dict(ctx)
+    for relaxation in relaxations(query):
+        data = filterset.data.copy()
+        if relaxation.step == "browse":
+            data.pop("q", None)
+            data["document_type"] = ",".join(relaxation.document_types)
+        else:
+            data["q"] = relaxation.text
+        loosened, _problems = StandardFilterSet(
+            data, queryset=Standard.objects.public(), request=request
+        ).cleaned()
+        relaxed_query = loosened.read_q()
+        answer = _results(request, ctx, loosened, relaxed_query, selected)
+        if ctx["facets"].total:
+            ctx.update(relaxed=relaxation, terms=highlight_terms(relaxed_query))
+            if relaxation.step == "browse":
+                ctx["browse_url"] = "?" + urlencode({"document_type": data["document_type"]})
+            return answer, relaxed_query
+    ctx.clear()
+    ctx.update(typed)
     return None
+
+
+def _regulations(query: Query, searched: Query, ctx: dict) -> list[TechnicalRegulation]:
+    """The regulations for the query as searched (loosened, when it was), else as typed,
+    else with its synonyms (3C → 强制性产品认证 names the CCC rules)."""
+    public = TechnicalRegulation.objects.public()
+    tried = [searched] if searched is query else [searched, query]
+    synonyms = with_synonyms(query.text)
+    if synonyms:
+        tried.append(read_query(synonyms.text))
+    for candidate in tried:
+        if candidate or candidate.products:
+            found = list(search_regulations(public, candidate)[:REGULATIONS_SHOWN])
+            if found:
+                if candidate is not searched and not ctx["facets"].total:
+                    ctx["terms"] = highlight_terms(candidate)
+                return found
+    return []
 
 
 class PageIds(Sequence):
@@ -361,6 +416,8 @@ def _no_results(
     ctx["similar"] = similar
     ctx["closest"] = closest_identifiers(query)
     ctx["spelling"] = suggest_spelling(query, [s.title_en or "" for s in similar])
+    # The products and sectors the words may name, to go on from (the product finder).
+    ctx["suggested_products"] = [s for s in suggest(query.text) if s.kind == "product"][:5]
 
 
 def _query_string(request: HttpRequest) -> str:

@@ -187,8 +187,9 @@ def test_matched_words_are_highlighted_in_both_titles(client, catalogue):
 
 
 def test_no_results_offers_spellings_and_closest_identifiers(client, catalogue):
-    _slugs, html = results(client, "safty of toys")
-    assert "Did you mean" in html and "safety" in html
+    # The spelling is applied at once (search.relax), and said.
+    slugs, html = results(client, "safty of toys")
+    assert 'data-step="spelling"' in html and "“safety of toys”" in html and slugs
     _slugs, html = results(client, "GB 6675.99-2014")
     assert "Closest standard numbers" in html
     assert "gb-6675" in html

@@ -227,8 +227,28 @@ def test_highlighting_never_breaks_an_entity(term):
 
 def test_highlighting_marks_the_words_of_the_text():
     marked = str(highlight("Safety of toys & AMP amplifiers", ["amp", "toys"]))
-    assert marked == ("Safety of <mark>toys</mark> &amp; <mark>AMP</mark> <mark>amp</mark>lifiers")
+    assert marked == ("Safety of <mark>toys</mark> &amp; <mark>AMP</mark> amplifiers")
     assert str(highlight("<b>", [])) == "&lt;b&gt;"
+
+
+@pytest.mark.parametrize(
+    ("text", "terms", "marked"),
+    [
+        # Whole words only: "ec" of a directive's number, not of "Directive".
+        ("Toy Safety Directive 2009/48/EC", ["ec", "toy"],
+         "<mark>Toy</mark> Safety Directive 2009/48/<mark>EC</mark>"),
+        # A stem marks the word with its ending, never a longer word it begins.
+        ("Testing of tests, batteries and testimony", ["test", "battery"],
+         "<mark>Testing</mark> of <mark>tests</mark>, <mark>batteries</mark> and testimony"),
+        # Chinese: the segmented words, a compound that holds the term whole.
+        ("玩具安全 第1部分 电动玩具", ["玩具", "安全"],
+         "<mark>玩具</mark><mark>安全</mark> 第1部分 <mark>电动玩具</mark>"),
+        # A character of a word is not a word of its own.
+        ("电器安全", ["电"], "电器安全"),
+    ],
+)  # fmt: skip
+def test_highlighting_marks_whole_words_in_both_scripts(text, terms, marked):
+    assert str(highlight(text, terms)) == marked
 
 
 @pytest.mark.parametrize("q", ["amp", "quot", "lt"])
