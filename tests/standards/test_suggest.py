@@ -90,7 +90,10 @@ def test_fragment_in_each_language(client, vocabulary):
 
     response = client.get("/zh-hans/products/suggest/?q=wanju", HTTP_HX_REQUEST="true")
     html = response.content.decode()
-    assert '<a href="/zh-hans/sectors/toys/">玩具</a> <span class="suggestion-kind">行业</span>' in html
+    assert (
+        '<a href="/zh-hans/sectors/toys/">玩具</a> <span class="suggestion-kind">行业</span>'
+        in html
+    )
     assert "/zh-hans/products/?q=%E6%AF%9B%E7%BB%92%E7%8E%A9%E5%85%B7" in html  # 毛绒玩具
     assert "Toys" not in html
 
