@@ -1068,6 +1068,11 @@ def similar_titles(current: Reader, pk: int, jurisdictions: list[str], limit: in
     return searcher.fast_field_values("pk", [address for _, address in found])
 
 
+def count(current: Reader, index_query: tantivy.Query) -> int:
+    """How many documents match `index_query`."""
+    return current.index.searcher().search(index_query, 1, count=True).count
+
+
 def similar_ids(current: Reader, filters: Filters, printed: str) -> list[int]:
     """For a search that found nothing: the standards whose titles hold words one or two
     edits away from the Latin words searched (fuzzy terms: "safty" finds "safety"),

@@ -31,6 +31,7 @@ from django.conf import settings
 
 from cesip import cache as page_cache
 from standards.models import Standard
+from standards.search import engine
 from standards.search.expressions import text_query
 from standards.search.postgres import fallback_standards, suggest_spelling
 from standards.search.query import Query, normalise, read_query
@@ -211,10 +212,16 @@ def _words(query: Query) -> list[str]:
 
 
 def _matches(word: str) -> int:
-    """How many public standards hold `word` (up to RAREST_COUNT_LIMIT)."""
+    """How many public standards hold `word` (up to RAREST_COUNT_LIMIT): counted by the
+    index when it can answer, else by PostgreSQL (the same number either way)."""
     tsquery = text_query(read_query(word))
     if tsquery is None:
         return RAREST_COUNT_LIMIT
+    current = engine.usable_reader()
+    if current is not None:
+        words = engine.translate(engine.printed_tsquery(tsquery))
+        if words is not None:
+            return min(engine.count(current, words), RAREST_COUNT_LIMIT)
     found = Standard.objects.public().filter(search_vector=tsquery).values("pk")
     return found[:RAREST_COUNT_LIMIT].count()
 
@@ -239,15 +246,18 @@ def most_words(query: Query, counts: dict[str, int]) -> Iterator[Relaxation]:
 
 
 def spelling(query: Query) -> Iterator[Relaxation]:
+    """A product name within a typo of what was typed first (exporters type products:
+    "hairdrier" is a hair dryer, not a barrier), then the words of the closest titles,
+    then pinyin."""
+    product = product_spelling(query.text)
+    if product:
+        yield Relaxation("spelling", product, replaced=[(query.text, product)])
     corrected = spelled_query(query)
-    if corrected:
+    if corrected and corrected != product:
         yield Relaxation("spelling", corrected, replaced=[(query.text, corrected)])
     chinese = pinyin_query(query.text)
     if chinese:
         yield Relaxation("pinyin", chinese, replaced=[(query.text, chinese)])
-    product = product_spelling(query.text)
-    if product and product != corrected:
-        yield Relaxation("spelling", product, replaced=[(query.text, product)])
 
 
 def spelled_query(query: Query) -> str:
@@ -255,8 +265,15 @@ def spelled_query(query: Query) -> str:
     none needs it)."""
     if not query.english:
         return ""
-    similar = fallback_standards(Standard.objects.public(), query).order_by("-rank", "key")
-    titles = list(similar.values_list("title_en", flat=True)[:10])
+    current = engine.usable_reader()
+    tsquery = text_query(query)
+    if current is not None and tsquery is not None:
+        # The titles of the index's fuzzy matches (engine.similar_ids), not a trigram scan.
+        ids = engine.similar_ids(current, engine.Filters(), engine.printed_tsquery(tsquery))
+        titles = list(Standard.objects.filter(pk__in=ids).values_list("title_en", flat=True))
+    else:
+        similar = fallback_standards(Standard.objects.public(), query).order_by("-rank", "key")
+        titles = list(similar.values_list("title_en", flat=True)[:10])
     corrected = suggest_spelling(query, [t or "" for t in titles])
     return corrected.replace('"', "") if corrected else ""
 
@@ -268,8 +285,8 @@ def product_spelling(text: str) -> str:
 
     typed = normalise(text).lower()
     for suggestion in suggest(typed, limit=1):
-        if suggestion.kind != "product":
-            return ""
+        if suggestion.kind != "product" or HAN.search(suggestion.matched) != HAN.search(typed):
+            return ""  # a sector, or pinyin (pinyin_query reads it)
         name = suggestion.name_zh_hans if HAN.search(typed) else suggestion.name_en
         return name if name and name.lower() != typed else ""
     return ""

@@ -161,16 +161,20 @@ def _search(request: HttpRequest, ctx: dict, filterset: StandardFilterSet) -> Ht
     selected = {name: request.GET.getlist(name) for name in FACET_ORDER}
     answer = _results(request, ctx, filterset, query, selected)
     searched = query
+    acts = None  # the regulations for the query as typed, once read
     if not ctx["facets"].total and query.text and not request.GET.get("page"):
-        relaxed = _relaxed(request, ctx, filterset, query, selected)
-        if relaxed:
-            answer, searched = relaxed
+        # Nothing at all found (no standard, no act): the search is loosened.
+        acts = _acts(query)
+        if not acts:
+            relaxed = _relaxed(request, ctx, filterset, query, selected)
+            if relaxed:
+                answer, searched = relaxed
     ctx["coverage"] = _coverage(request, query, answer)
     if searched or searched.products:
         if ctx["page"].number == 1 and query.text:
             ctx["matching_sectors"] = _matching_sectors(query.text)
         if ctx["page"].number == 1:
-            ctx["regulations"] = _regulations(query, searched, ctx)
+            ctx["regulations"] = acts or _regulations(query, searched, ctx)
         if not ctx["facets"].total:
             _no_results(ctx, filterset, query, answer)
     ctx["query_string"] = _query_string(request)
@@ -225,6 +229,13 @@ def _relaxed(request, ctx: dict, filterset, query: Query, selected):
     ctx.clear()
     ctx.update(typed)
     return None
+
+
+def _acts(query: Query) -> list[TechnicalRegulation]:
+    if not (query or query.products):
+        return []
+    public = TechnicalRegulation.objects.public()
+    return list(search_regulations(public, query)[:REGULATIONS_SHOWN])
 
 
 def _regulations(query: Query, searched: Query, ctx: dict) -> list[TechnicalRegulation]:
