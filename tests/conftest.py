@@ -121,6 +121,17 @@ def demo_catalogue(db, demo_snapshot):
     return demo_snapshot
 
 
+@pytest.fixture(scope="module")
+def demo_module(demo_snapshot, module_rows):
+    """The demo catalogue restored once for a whole module (a restore and its rollback
+    take about a second), for modules whose database tests all read it: such a module
+    defines `demo_catalogue` as `demo_module` plus `db`. Each test still runs in a
+    savepoint (module_rows), so what it changes is undone before the next one."""
+    with module_rows.unblock():
+        demo_snapshot.restore()
+    return demo_snapshot
+
+
 @pytest.fixture
 def reference_tables(db):
     """ICS, CCS, HS 2022, the ten sectors and their codes."""

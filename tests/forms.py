@@ -53,10 +53,23 @@ class _FormReader(HTMLParser):
             self._textarea = None
 
 
+def _forms_end(html: str) -> int:
+    """Where the page's last form ends: nothing after it is inside a form, so the rest
+    (an import preview's table of a thousand rows, say) need not be parsed."""
+    lower = html.lower()
+    last = lower.rfind("<form")
+    if last == -1:
+        return 0
+    end = lower.find("</form>", last)
+    return len(html) if end == -1 else end + len("</form>")
+
+
 def form_data(html: str, form_id: str | None = None) -> dict[str, str | list[str]]:
     """The fields a browser would submit; repeated names become lists."""
+    if form_id is not None and form_id not in html:
+        return {}
     reader = _FormReader(form_id)
-    reader.feed(html)
+    reader.feed(html[: _forms_end(html)])
     data: dict[str, str | list[str]] = {}
     for name, value in reader.data:
         if name in data:

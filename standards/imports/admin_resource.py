@@ -69,12 +69,49 @@ class CodeListWidget(widgets.ManyToManyWidget):
     def __init__(self, model, field: str = "code"):
         super().__init__(model, separator=M2M_SEPARATOR, field=field)
         self._by_code: dict[str, object] | None = None
+        self._rank: dict[int, int] = {}
 
     def clean(self, value, row=None, **kwargs):
         # Reference tables are small: read each once per import instead of once per row.
         if self._by_code is None:
-            self._by_code = {getattr(obj, self.field): obj for obj in self.model.objects.all()}
+            rows = list(self.model.objects.all())
+            self._by_code = {getattr(obj, self.field): obj for obj in rows}
+            self._rank = {obj.pk: rank for rank, obj in enumerate(rows)}
         return [self._by_code[code] for code in split_codes(value) if code in self._by_code]
+
+    def linked(self, value) -> list:
+        """The rows a standard is linked to once `value` is saved: each once, in the
+        model's own order (the order `.all()` reads them in)."""
+        unique = {obj.pk: obj for obj in self.clean(value)}
+        return sorted(unique.values(), key=lambda obj: self._rank[obj.pk])
+
+
+class LinkedRows:
+    """What a standard is linked to, read like a related manager (`.all()`)."""
+
+    def __init__(self, rows: list):
+        self.rows = rows
+
+    def all(self) -> list:
+        return self.rows
+
+
+class CodeListField(fields.Field):
+    """A many-to-many column whose links are known without a query while a file is
+    imported: the preview's diff and the unchanged-row check read each row's links
+    before and after it is written, one query per field and row otherwise. `linked`
+    maps a standard's pk to its links: as loaded with the file's existing standards,
+    then as written (StandardResource.after_init_instance and save_m2m); empty outside
+    an import, where the field reads the database."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.linked: dict[int, list] = {}
+
+    def get_value(self, instance):
+        if instance.pk is not None and instance.pk in self.linked:
+            return LinkedRows(self.linked[instance.pk])
+        return super().get_value(instance)
 
 
 def split_codes(value) -> list[str]:
@@ -93,16 +130,16 @@ class StandardResource(resources.ModelResource):
         column_name="amendment_of",
         widget=StrictForeignKeyWidget(Standard, field="key"),
     )
-    sectors = fields.Field(
+    sectors = CodeListField(
         attribute="sectors", column_name="sectors", widget=CodeListWidget(Sector, "slug")
     )
-    ics_codes = fields.Field(
+    ics_codes = CodeListField(
         attribute="ics_codes", column_name="ics_codes", widget=CodeListWidget(IcsCode)
     )
-    ccs_codes = fields.Field(
+    ccs_codes = CodeListField(
         attribute="ccs_codes", column_name="ccs_codes", widget=CodeListWidget(CcsCode)
     )
-    hs_codes = fields.Field(
+    hs_codes = CodeListField(
         attribute="hs_codes", column_name="hs_codes", widget=CodeListWidget(HsCode)
     )
 
@@ -151,6 +188,7 @@ class StandardResource(resources.ModelResource):
         self._keys: dict[int, str] = {}
         self._check = RowCheck("")
         self._before: dict = {}
+        self._existing: set[int] = set()
 
     def before_import(self, dataset, **kwargs):
         """Parse every identifier once, find duplicates and unknown codes, snapshot the
@@ -163,6 +201,9 @@ class StandardResource(resources.ModelResource):
             if column in dataset.headers
         }
         self._check = RowCheck(_("The same standard as row %(row)s."))
+        self._existing = set()
+        for field in self._code_list_fields():
+            field.linked = {}
         keys = []
         for number, row in enumerate(dataset.dict, start=1):
             errors: list[tuple[str, str]] = []
@@ -189,6 +230,33 @@ class StandardResource(resources.ModelResource):
         errors = self._check.errors_of(kwargs["row_number"])
         if errors:
             raise ValidationError(errors)
+
+    def _code_list_fields(self) -> list[CodeListField]:
+        return [field for field in self.fields.values() if isinstance(field, CodeListField)]
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        """An existing standard's links, from the prefetch of get_queryset: the copy
+        the diff and the unchanged-row check read (django-import-export deep-copies the
+        instance, which drops prefetched rows) reads them from here."""
+        super().after_init_instance(instance, new, row, **kwargs)
+        if not new:
+            self._existing.add(instance.pk)
+            for field in self._code_list_fields():
+                field.linked[instance.pk] = list(getattr(instance, field.attribute).all())
+
+    def save_m2m(self, instance, row, **kwargs):
+        """The links as written, kept for the diff. A standard created by this row has
+        none yet: its codes are added without reading its links first (set() would)."""
+        code_fields = self._code_list_fields()
+        new = instance.pk not in self._existing
+        for field in code_fields:
+            field.m2m_add = new
+        super().save_m2m(instance, row, **kwargs)
+        for field in code_fields:
+            if field.column_name in row:
+                field.linked[instance.pk] = field.widget.linked(row[field.column_name])
+            elif new:
+                field.linked[instance.pk] = []
 
     @classmethod
     def widget_from_django_field(cls, f, default=widgets.Widget):

@@ -29,6 +29,13 @@ LVD_LIST = HARMONISED.format("low-voltage-lvd")
 CNCA = 'href="https://www.cnca.gov.cn/"'
 
 
+@pytest.fixture
+def demo_catalogue(demo_module, db):
+    """The demo catalogue, restored once for this module: every test here reads it
+    (tests/conftest.py demo_module); what a test changes rolls back after it."""
+    return demo_module
+
+
 def coverage_line(client, path: str, language: str) -> str:
     """The page's one coverage line, checked to be in the page's language only."""
     response = client.get(f"/{language}{path}")

@@ -21,6 +21,13 @@ SECTORS = Path(__file__).resolve().parents[2] / "data" / "sectors.csv"
 MINIMUM_PER_SECTOR = 15
 
 
+@pytest.fixture
+def demo_catalogue(demo_module, db):
+    """The demo catalogue, restored once for this module: every test here reads it
+    (tests/conftest.py demo_module); what a test changes rolls back after it."""
+    return demo_module
+
+
 def _rows(pattern: str) -> list[dict]:
     rows = []
     for path in sorted(DEMO.glob(pattern)):

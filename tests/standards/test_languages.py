@@ -22,6 +22,13 @@ LANGUAGES = ["en", "zh-hans"]
 SUFFIX = {"en": "en", "zh-hans": "zh_hans"}
 
 
+@pytest.fixture
+def demo_catalogue(demo_module, db):
+    """The demo catalogue, restored once for this module: every test here reads it
+    (tests/conftest.py demo_module); what a test changes rolls back after it."""
+    return demo_module
+
+
 def published_records() -> list[Standard | TechnicalRegulation]:
     return [*Standard.objects.public().order_by("key"), *TechnicalRegulation.objects.public()]
 
