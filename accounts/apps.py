@@ -25,6 +25,13 @@ def _read_watch_button(sender, request, record, **kwargs) -> None:
     watch_state(request, record)
 
 
+def _read_sheet_watch(sender, request, **kwargs) -> None:
+    """A requirement sheet's "watch all its standards" form, read before its template."""
+    from accounts.watchlists import sheet_watch_state
+
+    sheet_watch_state(request)
+
+
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Accounts")
@@ -32,6 +39,8 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from standards.changes import changes_recorded
         from standards.views.records import record_shown
+        from standards.views.sheet_exports import sheet_shown
 
         changes_recorded.connect(_enqueue_recorded_changes, dispatch_uid="accounts.recorded_alerts")
         record_shown.connect(_read_watch_button, dispatch_uid="accounts.watch_button")
+        sheet_shown.connect(_read_sheet_watch, dispatch_uid="accounts.sheet_watch")

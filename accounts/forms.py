@@ -28,6 +28,7 @@ from accounts.models import (
     Watchlist,
     new_ical_token,
 )
+from accounts.watchlists import SHEET_WATCH_LIMIT
 from cesip.mail import build_message
 from sectors.models import Sector
 from standards.models import Jurisdiction
@@ -316,6 +317,40 @@ class WatchForm(forms.Form):
         data = super().clean()
         if bool(data.get("standard")) == bool(data.get("regulation")):
             raise forms.ValidationError("Give a standard or a regulation.")
+        return data
+
+
+class SheetWatchForm(forms.Form):
+    """What a requirement sheet's "watch all its standards" form posts: the sheet's
+    standards (their ids, comma-separated) and a watchlist, or `new` and the name of a
+    list to create in one of the member's companies."""
+
+    standards = forms.CharField(max_length=20000)
+    watchlist = forms.CharField(max_length=20)
+    name = forms.CharField(label=_("Name"), max_length=120, required=False)
+    company = forms.SlugField(required=False)
+
+    def clean_standards(self) -> list[int]:
+        parts = [part.strip() for part in self.cleaned_data["standards"].split(",")]
+        if not parts or not all(part.isdigit() for part in parts) or len(parts) > SHEET_WATCH_LIMIT:
+            raise forms.ValidationError(_("The sheet's list of standards could not be read."))
+        return [int(part) for part in parts]
+
+    def clean_watchlist(self) -> int | None:
+        """A watchlist's pk, or None for a new list."""
+        value = self.cleaned_data["watchlist"].strip()
+        if value == "new":
+            return None
+        if not value.isdigit():
+            raise forms.ValidationError(_("Choose a watchlist."))
+        return int(value)
+
+    def clean(self):
+        data = super().clean()
+        if "watchlist" in data and data["watchlist"] is None:
+            data["name"] = " ".join((data.get("name") or "").split())
+            if not data["name"]:
+                self.add_error("name", _("Give the watchlist a name."))
         return data
 
 

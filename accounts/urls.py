@@ -79,6 +79,8 @@ urlpatterns = [
     # The watch button names the watchlist in the form (it may be another company's).
     path("company/watchlists/add/", watchlists.watch_add, name="watch_add"),
     path("company/watchlists/remove/", watchlists.watch_remove, name="watch_remove"),
+    # A requirement sheet's standards, all at once.
+    path("company/watchlists/add-sheet/", watchlists.sheet_watch_add, name="sheet_watch_add"),
     path("company/<slug:slug>/", companies.company_detail, name="company_detail"),
     path("company/<slug:slug>/members/", companies.company_members, name="company_members"),
     path("company/<slug:slug>/invite/", companies.company_invite, name="company_invite"),

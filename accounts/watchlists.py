@@ -350,3 +350,69 @@ def watch_state(request: HttpRequest | None, record: Record, *, next_url: str = 
         companies=context.companies,
         several_companies=context.several_companies,
     )
+
+
+# ----------------------------------------------------------------------------------------
+# A requirement sheet's standards, all at once
+# ----------------------------------------------------------------------------------------
+
+# More than a sheet ever lists; the form is refused beyond it.
+SHEET_WATCH_LIMIT = 1000
+
+
+@dataclasses.dataclass
+class SheetWatchState:
+    """What the sheet's "watch all its standards" form offers the visitor."""
+
+    next_url: str
+    anonymous: bool = False
+    watchlists: list[Watchlist] = dataclasses.field(default_factory=list)
+    companies: list[Company] = dataclasses.field(default_factory=list)
+
+    @property
+    def several_companies(self) -> bool:
+        return len(self.companies) > 1
+
+
+def sheet_watch_state(request: HttpRequest | None, *, next_url: str = "") -> SheetWatchState:
+    """The visitor's companies and their watchlists (two queries once per request; none
+    when anonymous)."""
+    if request is None or not request.user.is_authenticated:
+        return SheetWatchState(next_url, anonymous=True)
+    next_url = next_url or request.get_full_path()
+    cached = getattr(request, "_cesip_sheet_watch", None)
+    if cached is not None and cached.next_url == next_url:
+        return cached
+    companies = [
+        m.company
+        for m in request.user.memberships.select_related("company").order_by("company__name")
+    ]
+    watchlists = (
+        list(
+            Watchlist.objects.filter(company__in=companies)
+            .select_related("company")
+            .order_by("company__name", "name")
+        )
+        if companies
+        else []
+    )
+    request._cesip_sheet_watch = SheetWatchState(
+        next_url, watchlists=watchlists, companies=companies
+    )
+    return request._cesip_sheet_watch
+
+
+def watch_standards(watchlist: Watchlist, standard_ids: Iterable[int], *, user) -> tuple[int, int]:
+    """Put the published standards among `standard_ids` on `watchlist`; returns how many
+    were added and how many were on it already (three queries whatever their number)."""
+    wanted = set(
+        Standard.objects.public().filter(pk__in=set(standard_ids)).values_list("pk", flat=True)
+    )
+    already = set(watchlist.items.filter(standard__in=wanted).values_list("standard_id", flat=True))
+    new = [
+        WatchItem(watchlist=watchlist, standard_id=pk, added_by=user)
+        for pk in sorted(wanted - already)
+    ]
+    # A colleague adding the same standard meanwhile is not an error (unique per list).
+    WatchItem.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new), len(already)

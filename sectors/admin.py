@@ -1,11 +1,11 @@
 from django import forms
 from django.contrib import admin
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
-from modeltranslation.admin import TabbedTranslationAdmin
+from modeltranslation.admin import TabbedTranslationAdmin, TranslationTabularInline
 
 from cesip.sources import validate_source_url
-from sectors.models import CcsCode, HsCode, IcsCode, ProductTerm, Sector
+from sectors.models import CcsCode, HsCode, IcsCode, ProductScope, ProductTerm, Sector
 
 
 class MissingChineseFilter(admin.SimpleListFilter):
@@ -80,10 +80,44 @@ class ProductTermAdminForm(forms.ModelForm):
         self.fields["source_url"].validators = [validate_source_url]
 
 
+class BroadOrNarrowFilter(admin.SimpleListFilter):
+    title = _("place in the hierarchy")
+    parameter_name = "level"
+
+    def lookups(self, request, model_admin):
+        return [("broad", _("Broad (has narrower products)")), ("narrow", _("Narrower"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "broad":
+            return queryset.filter(narrower__isnull=False).distinct()
+        if self.value() == "narrow":
+            return queryset.filter(parent__isnull=False)
+        return queryset
+
+
+class ProductScopeInline(TranslationTabularInline):
+    """The product's scoping decisions, each with its source; the key is read from the
+    reference (ProductScope.clean)."""
+
+    model = ProductScope
+    extra = 0
+    fields = ["effect", "record", "reference", "key", "reason", "source_url"]
+    readonly_fields = ["key"]
+
+
 @admin.register(ProductTerm)
 class ProductTermAdmin(TabbedTranslationAdmin):
     form = ProductTermAdminForm
-    list_display = ["name_en", "name_zh_hans"]
-    list_filter = ["sectors"]
+    list_display = ["name_en", "name_zh_hans", "parent", "scoped"]
+    list_filter = [BroadOrNarrowFilter, "sectors"]
+    list_select_related = ["parent"]
     search_fields = ["name_en", "name_zh_hans", "synonyms"]
-    autocomplete_fields = ["hs_codes", "sectors"]
+    autocomplete_fields = ["parent", "hs_codes", "sectors"]
+    inlines = [ProductScopeInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(scope_count=Count("scopes"))
+
+    @admin.display(description=_("scoping decisions"), ordering="scope_count")
+    def scoped(self, obj) -> int:
+        return obj.scope_count

@@ -21,12 +21,20 @@ from cesip.tabular import (
     split,
     unknown_codes,
 )
-from sectors.models import HsCode, ProductTerm, Sector
+from sectors.models import HsCode, ProductScope, ProductTerm, Sector, scope_key
 
 PRODUCT_TERM_LAYOUT = {
     name: ()
-    for name in ("name_en", "name_zh_hans", "synonyms", "hs_codes", "sectors", "source_url")
-}
+    for name in (
+        "name_en", "name_zh_hans", "synonyms", "hs_codes", "sectors", "source_url", "parent",
+    )
+}  # fmt: skip
+PRODUCT_SCOPE_LAYOUT = {
+    name: ()
+    for name in (
+        "product", "effect", "record", "reference", "reason_en", "reason_zh_hans", "source_url",
+    )
+}  # fmt: skip
 MARKET_ACCESS_LAYOUT = {
     name: () for name in ("sector", "direction", "text_en", "text_zh_hans", "sources")
 }
@@ -34,11 +42,24 @@ DIRECTIONS = {"eu-to-cn": "market_access_eu_to_cn", "cn-to-eu": "market_access_c
 
 
 def import_product_terms(path: Path) -> ImportReport:
-    """Product terms keyed by their English name; synonyms one per line once stored."""
+    """Product terms keyed by their English name; synonyms one per line once stored. A
+    term renamed in the file (its old name now among its synonyms) is the same term.
+    `parent` names the broader product by its English name, in the file or stored; a file
+    without the column leaves the hierarchy as it is."""
     header, rows = read_table(Path(path))
     columns = match_columns(header, PRODUCT_TERM_LAYOUT, ("name_en", "name_zh_hans", "hs_codes"))
     hs = {code.code: code for code in HsCode.objects.all()}
     sectors = {sector.slug: sector for sector in Sector.objects.all()}
+    existing = {term.name_en.lower(): term for term in ProductTerm.objects.select_related("parent")}
+    stored = {
+        name: term.parent.name_en.lower() if term.parent else "" for name, term in existing.items()
+    }
+    in_file = {row.get(columns["name_en"], "").strip().lower() for row in rows}
+    parents = {
+        row.get(columns["name_en"], "").strip().lower(): row.get(columns["parent"], "").strip()
+        for row in rows
+        if "parent" in columns
+    }
 
     def read(row):
         errors = [
@@ -53,6 +74,11 @@ def import_product_terms(path: Path) -> ImportReport:
         problem = source_problem(row.get("source_url", ""))
         if problem:
             errors.append(("source_url", problem))
+        parent = row.get("parent", "").lower()
+        if parent and parent not in in_file and parent not in existing:
+            errors.append(("parent", _("Unknown product “%(value)s”.") % {"value": row["parent"]}))
+        elif parent and _loops(row["name_en"].lower(), {**stored, **parents}):
+            errors.append(("parent", _("This would make the product narrower than itself.")))
         return row, errors
 
     records = check_rows(
@@ -64,10 +90,11 @@ def import_product_terms(path: Path) -> ImportReport:
     )
 
     report = ImportReport(rows=len(records))
-    existing = {term.name_en.lower(): term for term in ProductTerm.objects.all()}
     with transaction.atomic():
+        saved: dict[str, ProductTerm] = {}
         for row in records:
-            term = existing.get(row["name_en"].lower()) or ProductTerm()
+            term = existing.get(row["name_en"].lower()) or _renamed(row, existing, in_file)
+            term = term or ProductTerm()
             term.name_en = row["name_en"]
             term.name_zh_hans = row["name_zh_hans"]
             term.synonyms = "\n".join(split(row.get("synonyms", "")))
@@ -77,6 +104,7 @@ def import_product_terms(path: Path) -> ImportReport:
                 "hs_codes": [hs[code] for code in split(row["hs_codes"])],
                 "sectors": [sectors[slug] for slug in split(row.get("sectors", ""))],
             }
+            saved[row["name_en"].lower()] = term
             if not differs(term, m2m):
                 report.unchanged += 1
                 continue
@@ -85,6 +113,125 @@ def import_product_terms(path: Path) -> ImportReport:
             term.save()
             for name, values in m2m.items():
                 getattr(term, name).set(values)
+        # The hierarchy once every term of the file has a row.
+        if "parent" in columns:
+            for name, parent in parents.items():
+                term = saved[name]
+                broader = saved.get(parent.lower()) or existing.get(parent.lower())
+                parent_id = broader.pk if broader else None
+                if term.parent_id != parent_id:
+                    ProductTerm.objects.filter(pk=term.pk).update(parent_id=parent_id)
+                    report.updated += 1
+    return report
+
+
+def _loops(name: str, parents: dict[str, str]) -> bool:
+    """Whether following `name`'s broader products (in the file, else as stored) comes
+    back to it."""
+    seen, current = {name}, parents.get(name, "").lower()
+    while current:
+        if current in seen:
+            return True
+        seen.add(current)
+        current = parents.get(current, "").lower()
+    return False
+
+
+def _renamed(row, existing: dict[str, ProductTerm], in_file: set[str]) -> ProductTerm | None:
+    """A stored term whose name is now a synonym of this row (and no row's name): the
+    same product under a better name ("teddy bear" → "plush toy")."""
+    for synonym in split(row.get("synonyms", "")):
+        term = existing.get(synonym.lower())
+        if term is not None and synonym.lower() not in in_file:
+            existing.pop(synonym.lower())
+            return term
+    return None
+
+
+def import_product_scopes(path: Path) -> ImportReport:
+    """The products' scoping decisions (data/demo/README.md): for a product, an act or a
+    standard family included in its sheet or excluded from it, why, and the page that
+    says so. A decision on a record the catalogue does not hold (yet) is kept, with a
+    warning: it applies once the record is loaded. The file holds every decision of the
+    products it names: their decisions not in it are removed."""
+    header, rows = read_table(Path(path))
+    columns = match_columns(header, PRODUCT_SCOPE_LAYOUT, tuple(PRODUCT_SCOPE_LAYOUT))
+    terms = {term.name_en.lower(): term for term in ProductTerm.objects.all()}
+    from standards.models import Standard, TechnicalRegulation
+
+    # What the catalogue holds, by family: "CNCA-C22-01:2020" → "CNCA-C22-01" too.
+    acts = {
+        name
+        for reference in TechnicalRegulation.objects.values_list("reference", flat=True)
+        for name in (reference, reference.split(":")[0])
+    }
+    families = {key.split(":")[0] for key in Standard.objects.values_list("key", flat=True)}
+
+    def read(row):
+        errors = []
+        if row["product"].lower() not in terms:
+            errors.append(
+                ("product", _("Unknown product “%(value)s”.") % {"value": row["product"]})
+            )
+        if row["effect"] not in ProductScope.Effect.values:
+            errors.append(("effect", _("The effect must be include or exclude.")))
+        if row["record"] not in ProductScope.Record.values:
+            errors.append(("record", _("The record must be act or standard.")))
+        key = ""
+        try:
+            key = scope_key(row["record"], row["reference"]) if row["reference"] else ""
+        except ValueError as problem:
+            errors.append(("reference", str(problem)))
+        for column in ("reference", "reason_en", "reason_zh_hans", "source_url"):
+            if not row[column]:
+                errors.append((column, _("This column cannot be empty.")))
+        problem = source_problem(row["source_url"]) if row["source_url"] else ""
+        if problem:
+            errors.append(("source_url", problem))
+        return {**row, "key": key}, errors
+
+    records = check_rows(
+        [pick(row, columns) for row in rows],
+        read,
+        key=lambda row, record: (row["product"].lower(), row["record"], record["key"]),
+        column="reference",
+        same_as=_("The same decision as row %(row)s."),
+    )
+
+    report = ImportReport(rows=len(records))
+    with transaction.atomic():
+        stored = {
+            (scope.term_id, scope.record, scope.key): scope
+            for scope in ProductScope.objects.filter(
+                term__in=[terms[r["product"].lower()] for r in records]
+            )
+        }
+        kept = set()
+        for row in records:
+            term = terms[row["product"].lower()]
+            scope = stored.get((term.pk, row["record"], row["key"])) or ProductScope(term=term)
+            scope.effect, scope.record = row["effect"], row["record"]
+            scope.reference, scope.key = " ".join(row["reference"].split()), row["key"]
+            scope.reason_en, scope.reason_zh_hans = row["reason_en"], row["reason_zh_hans"]
+            scope.reason = row["reason_en"]
+            scope.source_url = row["source_url"]
+            kept.add((term.pk, scope.record, scope.key))
+            held = acts if scope.record == ProductScope.Record.ACT else families
+            if scope.key not in held:
+                report.warnings.append(
+                    _("%(product)s: %(reference)s is not in the catalogue yet.")
+                    % {"product": term.name_en, "reference": scope.reference}
+                )
+            if not differs(scope):
+                report.unchanged += 1
+                continue
+            report.created += scope.pk is None
+            report.updated += scope.pk is not None
+            scope.save()
+        gone = [scope.pk for key, scope in stored.items() if key not in kept]
+        if gone:
+            ProductScope.objects.filter(pk__in=gone).delete()
+            report.updated += len(gone)
     return report
 
 

@@ -197,9 +197,21 @@ class ProductTerm(models.Model):
 
     HS wording is formal ("hair-dressing apparatus"), so these terms are what lets a
     product search reach the right codes and, through them, standards and regulations.
+    Terms form a hierarchy: a broad product ("toys") has narrower ones ("plush toy",
+    "ride-on toy"), and each can be scoped (ProductScope) where its HS code says too much
+    or too little.
     """
 
     name = models.CharField(_("name"), max_length=120)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("broader product"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="narrower",
+        help_text=_("The broad product this one is a kind of: toys for plush toy."),
+    )
     synonyms = models.TextField(
         _("synonyms"),
         blank=True,
@@ -219,6 +231,108 @@ class ProductTerm(models.Model):
         verbose_name = _("product term")
         verbose_name_plural = _("product terms")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("pk")),
+                name="productterm_not_its_own_parent",
+                violation_error_message=_("A product cannot be its own broader product."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """No loop in the hierarchy: the broader product is not this one nor one of its
+        narrower products."""
+        seen, broader = {self.pk}, self.parent
+        while broader is not None:
+            if broader.pk in seen:
+                raise ValidationError(
+                    {"parent": _("This would make the product narrower than itself.")}
+                )
+            seen.add(broader.pk)
+            broader = broader.parent
+
+
+class ProductScope(models.Model):
+    """A curated scoping decision for one product term: an act or a standard family its HS
+    code brings to the sheet although it does not apply to the product (exclude: plush
+    toys are not children's vehicles), or one the code misses (include: the Footwear
+    Labelling Directive for leather shoes). Each decision names the page it rests on.
+
+    Acts are named by reference, or by a rule number without its edition year
+    ("CNCA-C22-01" for every edition); standards by their family without a year
+    ("GB 6675.12"), stored as the family's key ("GB6675.12") that every edition's key
+    begins with (see sectors.products.Scope)."""
+
+    class Effect(models.TextChoices):
+        INCLUDE = "include", pgettext_lazy("product scope", "Include")
+        EXCLUDE = "exclude", pgettext_lazy("product scope", "Exclude")
+
+    class Record(models.TextChoices):
+        ACT = "act", _("Act or rule")
+        STANDARD = "standard", _("Standard")
+
+    term = models.ForeignKey(
+        ProductTerm,
+        verbose_name=_("product term"),
+        on_delete=models.CASCADE,
+        related_name="scopes",
+    )
+    effect = models.CharField(_("effect"), max_length=7, choices=Effect.choices)
+    record = models.CharField(_("record"), max_length=8, choices=Record.choices)
+    reference = models.CharField(
+        _("reference"),
+        max_length=120,
+        help_text=_(
+            "An act's reference (Regulation (EU) 2016/425), a rule without its edition "
+            "(CNCA-C22-01), or a standard without its year (GB 6675.12)."
+        ),
+    )
+    key = models.CharField(
+        _("key"),
+        max_length=120,
+        help_text=_("The reference as matched: a standard family's key, an act's reference."),
+    )
+    reason = models.TextField(_("reason"))
+    source_url = models.URLField(_("source URL"), max_length=500, validators=[validate_source_url])
+
+    class Meta:
+        verbose_name = _("product scope")
+        verbose_name_plural = _("product scopes")
+        ordering = ["term", "effect", "record", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["term", "record", "key"], name="productscope_one_decision_per_record"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.term}: {self.get_effect_display()} {self.reference}"
+
+    def clean(self) -> None:
+        """The key from the reference (a standard family must read as a standard number
+        without its year)."""
+        try:
+            self.key = scope_key(self.record, self.reference)
+        except ValueError as problem:
+            raise ValidationError({"reference": str(problem)}) from problem
+
+
+def scope_key(record: str, reference: str) -> str:
+    """What a scoping decision matches: an act's reference as written (spaces collapsed),
+    a standard family's key ("GB/T 14747" → "GBT14747"). ValueError when a standard
+    reference is not a standard number, or names an edition."""
+    reference = " ".join(reference.split())
+    if record != ProductScope.Record.STANDARD:
+        return reference
+    from standards.identifiers import IdentifierError, parse_identifier
+
+    try:
+        parsed = parse_identifier(reference)
+    except IdentifierError as error:
+        raise ValueError(str(error)) from error
+    if ":" in parsed.key:
+        raise ValueError(_("Name the standard without its year: every edition is meant."))
+    return parsed.key

@@ -35,6 +35,7 @@ from standards.models import (
     Change,
     ChangeVia,
     Citation,
+    RegulationFormality,
     RegulationTranslationQueue,
     Replacement,
     Standard,
@@ -203,6 +204,14 @@ class RegulationCitationInline(CitationInline):
     fk_name = "regulation"
 
 
+class RegulationFormalityInline(TranslationTabularInline):
+    """The formalities the act requires (standards.formalities explains each kind)."""
+
+    model = RegulationFormality
+    extra = 0
+    fields = ["formality", "basis", "condition", "source_url"]
+
+
 @admin.register(Body)
 class BodyAdmin(TabbedTranslationAdmin):
     list_display = ["code", "name", "jurisdiction"]
@@ -369,7 +378,7 @@ class TechnicalRegulationAdmin(
     ]
     autocomplete_fields = ["sectors", "hs_codes", "successor", "curator"]
     prepopulated_fields = {"slug": ["reference"]}
-    inlines = [RegulationCitationInline]
+    inlines = [RegulationFormalityInline, RegulationCitationInline]
     actions = ["publish", "unpublish", "mark_translation_verified"]
     change_form_template = "admin/standards/technicalregulation/change_form.html"
 

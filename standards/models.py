@@ -780,6 +780,43 @@ class ConformityRoute(models.TextChoices):
     NONE = "none", _("No specific route")
 
 
+class ThirdParty(models.TextChoices):
+    """Whether the route needs a third-party body: an EU notified body, a CCC certification
+    body designated by CNCA."""
+
+    NEEDED = "needed", _("Needed")
+    DEPENDS = "depends", _("Depends on the product or the procedure chosen")
+    NOT_NEEDED = "not-needed", _("Not needed")
+
+
+class Formality(models.TextChoices):
+    """What an exporter must do or show under an act, beyond meeting its requirements: the
+    curated kinds, each explained in standards.formalities. The order is the order of the
+    sheet: the EU's, then China's."""
+
+    EU_DECLARATION = "eu-declaration", _("EU declaration of conformity")
+    TECHNICAL_DOCUMENTATION = "technical-documentation", _("Technical documentation")
+    NOTIFIED_BODY = "notified-body", _("Assessment by a notified body")
+    EU_OPERATOR = "eu-operator", _("Economic operator established in the EU")
+    CE_MARKING = "ce-marking", _("CE marking")
+    EU_INSTRUCTIONS = (
+        "eu-instructions",
+        _("Instructions and safety information in the buyer's language"),
+    )
+    FIBRE_LABEL = "fibre-label", _("Fibre composition label")
+    CCC_CERTIFICATE = "ccc-certificate", _("CCC certificate from a designated certification body")
+    CCC_SELF_DECLARATION = "ccc-self-declaration", _("CCC self-declaration")
+    CCC_MARK = "ccc-mark", _("CCC mark")
+    CHINESE_LABEL = "chinese-label", _("Chinese labelling")
+    NMPA_FILING = "nmpa-filing", _("Filing of a Class I medical device")
+    NMPA_REGISTRATION = "nmpa-registration", _("Registration of a Class II or III medical device")
+    CHINA_AGENT = "china-agent", _("Legal agent in China")
+    HAZARDOUS_SUBSTANCE_MARKING = (
+        "hazardous-substance-marking",
+        _("Hazardous-substance marking (China RoHS)"),
+    )
+
+
 class TechnicalRegulationQuerySet(CuratedQuerySet):
     def in_force(self, on: datetime.date | None = None):
         """Acts not repealed on `on` (default today): in force, or adopted and not yet
@@ -818,6 +855,22 @@ class TechnicalRegulation(CuratedRecord):
         help_text=_("Modules, certification bodies, documents to keep, in plain words."),
     )
     marking = models.CharField(_("marking"), max_length=60, blank=True)
+    # The route as a requirement sheet gives it (issue 17): who assesses and enforces,
+    # the modules or procedures, whether a third-party body is needed, and the source
+    # these facts were read in (the act's own text where possible).
+    competent_authority = models.CharField(_("competent authority"), max_length=300, blank=True)
+    conformity_modules = models.CharField(
+        _("modules or procedures"),
+        max_length=120,
+        blank=True,
+        help_text=_("The conformity assessment modules or procedures, e.g. A; B + C."),
+    )
+    third_party = models.CharField(
+        _("third-party body"), max_length=12, choices=ThirdParty.choices, blank=True
+    )
+    route_source_url = models.URLField(
+        _("source of the route"), max_length=500, blank=True, validators=[validate_source_url]
+    )
     sectors = models.ManyToManyField(
         Sector, verbose_name=_("sectors"), blank=True, related_name="regulations"
     )
@@ -849,6 +902,7 @@ class TechnicalRegulation(CuratedRecord):
             _choices_check("jurisdiction", Jurisdiction),
             _choices_check("kind", RegulationKind),
             _choices_check("conformity_route", ConformityRoute, blank=True),
+            _choices_check("third_party", ThirdParty, blank=True),
             *CuratedRecord.source_constraints(),
             _not_before(
                 "in_force_date",
@@ -873,6 +927,40 @@ class TechnicalRegulation(CuratedRecord):
 
     def chinese_title_text(self) -> str:
         return " ".join(filter(None, [self.short_name_zh_hans, self.title_zh_hans]))
+
+
+class RegulationFormality(models.Model):
+    """A formality an act requires (a curated kind), when it applies, the provision it
+    rests on and where that was read."""
+
+    regulation = models.ForeignKey(
+        TechnicalRegulation,
+        verbose_name=_("regulation"),
+        on_delete=models.CASCADE,
+        related_name="formalities",
+    )
+    formality = models.CharField(_("formality"), max_length=32, choices=Formality.choices)
+    # "Regulation (EU) 2019/1020, Art. 4" where the duty comes from another act.
+    basis = models.CharField(_("legal basis"), max_length=200, blank=True)
+    condition = models.TextField(
+        _("when it applies"), blank=True, help_text=_("Left empty, it always applies.")
+    )
+    source_url = models.URLField(_("source URL"), max_length=500, validators=[validate_source_url])
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("formality")
+        verbose_name_plural = _("formalities")
+        ordering = ["regulation", "formality"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["regulation", "formality"], name="regulation_formality_unique"
+            ),
+            _choices_check("formality", Formality),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.regulation.reference}: {self.get_formality_display()}"
 
 
 class CitationKind(models.TextChoices):

@@ -3,7 +3,9 @@
 Regulations of the destination whose HS codes cover the product's; the standards those
 regulations make compulsory or cite, and the destination's mandatory standards linked
 to the product's HS codes; for each standard, the counterpart the exporter may already
-meet at home (an adoption in either direction, or a shared international standard).
+meet at home (an adoption in either direction, or a shared international standard); for
+each act, its route (authority, modules, third-party body, marking) and the formalities
+it requires, grouped by kind for the sheet (standards.formalities).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from sectors.models import HsCode
+from standards.formalities import FormalityGroup, attach_formalities, formality_rows
 from standards.models import (
     Adoption,
     Citation,
@@ -67,10 +70,12 @@ def for_product(product_codes: list[str]):
 
 
 # What the sheet shows of an act (and its coverage line: standards.coverage): its name in
-# either language (standards.titles.act_name), route, marking and date.
+# either language (standards.titles.act_name), route, authority, marking and date.
 SHEET_ACT_FIELDS = (
-    "reference", "slug", "short_name", "title_zh_hans", "jurisdiction", "kind",
-    "conformity_route", "marking", "applies_from",
+    "reference", "slug", "short_name", "short_name_en", "short_name_zh_hans", "title_zh_hans",
+    "jurisdiction", "kind", "conformity_route", "marking", "applies_from",
+    "competent_authority_en", "competent_authority_zh_hans", "conformity_modules",
+    "third_party", "route_source_url",
 )  # fmt: skip
 # What it shows of a standard: the link, the title and where it comes from, the badge;
 # the legal force makes it mandatory, the key orders the rows.
@@ -117,6 +122,13 @@ class RequirementSheet:
     # Public standards cited under these acts, for any product: what CESIP holds of
     # their lists (standards.coverage).
     cited_held: int = 0
+    # The formalities the acts require, one group per kind (each act also carries its
+    # own as `route_formalities`).
+    formalities: list[FormalityGroup] = field(default_factory=list)
+    # What the product's scope (sectors.products.Scope) left out although its HS codes
+    # brought it in.
+    left_out_acts: list[TechnicalRegulation] = field(default_factory=list)
+    left_out_standards: list[Standard] = field(default_factory=list)
 
     @property
     def home(self) -> str:
@@ -127,30 +139,45 @@ class RequirementSheet:
         return not (self.regulations or self.mandatory or self.harmonised or self.other)
 
 
-def requirement_sheet(codes: list[str], market: str, today: datetime.date | None = None):
+def requirement_sheet(
+    codes: list[str], market: str, today: datetime.date | None = None, *, scope=None
+):
     """Six queries whatever the number of codes, regulations and standards, reading
-    the columns the sheet shows."""
+    the columns the sheet shows. `scope` (a sectors.products.Scope) adds the acts and
+    standards the product's terms include and drops those they exclude."""
     today = today or timezone.localdate()
-    regulations = list(
+    acts, linked = Q(covering(codes, "regulations")), Q(pk__in=for_product(codes))
+    if scope is not None:
+        acts |= scope.act_condition("reference")
+        linked |= scope.standard_condition("key")
+    regulations, left_out_acts = [], []
+    for regulation in (
         TechnicalRegulation.objects.public()
         .filter(jurisdiction=market)
         .in_force(today)
-        .filter(covering(codes, "regulations"))
+        .filter(acts)
         .only(*SHEET_ACT_FIELDS)
+        .annotate(route_rows=formality_rows())
         .order_by("kind", "reference")
-    )
+    ):
+        dropped = scope is not None and scope.excludes_act(regulation.reference)
+        (left_out_acts if dropped else regulations).append(regulation)
     standards = (
         Standard.objects.public()
         .filter(jurisdiction=market)
         # Only standards for this product (an act cites many for other products): those
         # cited by the acts and those linked by their codes alike have a code covering it.
-        .filter(pk__in=for_product(codes))
+        .filter(linked)
         .select_related("superseded_by")
         .only(*SHEET_STANDARD_FIELDS)
         .order_by("key")
     )
     rows: dict[int, SheetStandard] = {}
+    left_out_standards = []
     for standard in standards:
+        if scope is not None and scope.excludes_standard(standard.key):
+            left_out_standards.append(standard)
+            continue
         # What applies, or will: the status engine's rule in Python on the few rows for
         # the product (its SQL CASE costs more to build than these rows to sort out).
         standard.current_status = status_on(standard, today)
@@ -187,6 +214,9 @@ def requirement_sheet(codes: list[str], market: str, today: datetime.date | None
         harmonised=[e for e in entries if not e.mandatory and e.harmonised],
         other=[e for e in entries if not e.mandatory and not e.harmonised],
         cited_held=len({standard_id for _regulation, standard_id in cited}),
+        formalities=attach_formalities(regulations),
+        left_out_acts=left_out_acts,
+        left_out_standards=left_out_standards,
     )
 
 

@@ -3,6 +3,7 @@ from modeltranslation.translator import TranslationOptions, register, translator
 from standards.models import (
     Body,
     Citation,
+    RegulationFormality,
     RegulationTranslationQueue,
     Standard,
     StandardTranslationQueue,
@@ -16,12 +17,18 @@ class StandardTranslationOptions(TranslationOptions):
 
 
 class TechnicalRegulationTranslationOptions(TranslationOptions):
-    fields = ("short_name", "title", "scope", "authority", "conformity_notes")
+    fields = (
+        "short_name", "title", "scope", "authority", "conformity_notes", "competent_authority",
+    )  # fmt: skip
     required_languages = {"en": ("short_name", "title")}
 
 
 class CitationTranslationOptions(TranslationOptions):
     fields = ("restrictions",)
+
+
+class RegulationFormalityTranslationOptions(TranslationOptions):
+    fields = ("basis", "condition")
 
 
 @register(Body)
@@ -36,6 +43,7 @@ for model, options in [
     (Standard, StandardTranslationOptions),
     (TechnicalRegulation, TechnicalRegulationTranslationOptions),
     (Citation, CitationTranslationOptions),
+    (RegulationFormality, RegulationFormalityTranslationOptions),
 ]:
     translator.register(model, options)
     translator.register(model.history.model, options)

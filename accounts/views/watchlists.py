@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -27,13 +28,14 @@ from accounts.access import (
     watchlist_by_pk_or_404,
     watchlist_or_404,
 )
-from accounts.forms import NoteForm, WatchForm, WatchlistForm
+from accounts.forms import NoteForm, SheetWatchForm, WatchForm, WatchlistForm
 from accounts.models import WatchItem, Watchlist
 from accounts.watchlists import (
     Record,
     can_delete,
     forget_watch_context,
     record_field,
+    watch_standards,
     watchlist_page,
     watchlists_with_counts,
 )
@@ -182,6 +184,56 @@ def watch_remove(request: HttpRequest) -> HttpResponse:
         message = _("Removed from “%(watchlist)s”.")
         messages.success(request, message % {"watchlist": watchlist.name})
     return _watch_response(request, watchlist, record)
+
+
+@require_POST
+def sheet_watch_add(request: HttpRequest) -> HttpResponse:
+    """A requirement sheet's standards, all put on one watchlist (an existing one, or a new
+    one made in one of the member's companies); back to the sheet with a message."""
+    if not request.user.is_authenticated:
+        return _login_first(request)
+    back = _safe_next(request, reverse("standards:product_finder"))
+    form = SheetWatchForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    data = form.cleaned_data
+    if data["watchlist"]:
+        watchlist = watchlist_by_pk_or_404(request, data["watchlist"])
+    else:
+        membership = (
+            membership_or_404(request, data["company"])
+            if data.get("company")
+            else request.user.memberships.select_related("company")
+            .order_by("company__name")
+            .first()
+        )
+        if membership is None:
+            raise Http404
+        create = WatchlistForm(
+            {"name": data["name"]}, company=membership.company, created_by=request.user
+        )
+        if not create.is_valid():
+            messages.error(request, " ".join(create.errors["name"]))
+            return redirect(back)
+        watchlist = create.save()
+    added, already = watch_standards(watchlist, data["standards"], user=request.user)
+    if added:
+        message = ngettext(
+            "%(count)s standard added to “%(watchlist)s”.",
+            "%(count)s standards added to “%(watchlist)s”.",
+            added,
+        ) % {"count": added, "watchlist": watchlist.name}
+    else:
+        message = _("Nothing added: every standard of the sheet is on “%(watchlist)s” already.") % {
+            "watchlist": watchlist.name
+        }
+    if added and already:
+        message += " " + ngettext(
+            "%(count)s was on it already.", "%(count)s were on it already.", already
+        ) % {"count": already}
+    messages.success(request, message)
+    return redirect(back)
 
 
 @login_required

@@ -1,5 +1,5 @@
-"""Curated lists of regulations (EU acts, Chinese rules) and of the standards Chinese
-rules name; the layouts are in data/demo/README.md.
+"""Curated lists of regulations (EU acts, Chinese rules), of the standards Chinese rules
+name and of the formalities acts require; the layouts are in data/demo/README.md.
 
 Same contract as the other importers: all rows validated first, errors by row and
 column, all or nothing, idempotent, every change through standards.changes.
@@ -32,24 +32,28 @@ from standards.models import (
     Citation,
     CitationKind,
     ConformityRoute,
+    Formality,
     Jurisdiction,
+    RegulationFormality,
     RegulationKind,
     Standard,
     TechnicalRegulation,
+    ThirdParty,
     TranslationSource,
 )
 
 TEXT_FIELDS = [
     "short_name_en", "short_name_zh_hans", "title_en", "title_zh_hans", "scope_en",
     "scope_zh_hans", "authority_en", "authority_zh_hans", "conformity_notes_en",
-    "conformity_notes_zh_hans", "marking", "source_url",
+    "conformity_notes_zh_hans", "marking", "source_url", "competent_authority_en",
+    "competent_authority_zh_hans", "conformity_modules", "route_source_url",
 ]  # fmt: skip
 DATE_FIELDS = ["adopted_date", "in_force_date", "applies_from", "transition_ends", "repealed_date"]
 REGULATION_LAYOUT = {
     name: ()
     for name in [
         "reference", "jurisdiction", "kind", *TEXT_FIELDS, *DATE_FIELDS,
-        "conformity_route", "sectors", "hs_codes", "successor",
+        "conformity_route", "third_party", "sectors", "hs_codes", "successor",
     ]
 }  # fmt: skip
 REGULATION_REQUIRED = ("reference", "jurisdiction", "kind", "short_name_en", "title_en")
@@ -77,6 +81,7 @@ def import_regulations(path: Path, *, actor=None, dry_run: bool = False) -> Impo
             ("jurisdiction", Jurisdiction),
             ("kind", RegulationKind),
             ("conformity_route", ConformityRoute),
+            ("third_party", ThirdParty),
         ):
             if row.get(column) and row[column] not in choices.values:
                 errors.append((column, _("Unknown value “%(value)s”.") % {"value": row[column]}))
@@ -92,6 +97,7 @@ def import_regulations(path: Path, *, actor=None, dry_run: bool = False) -> Impo
         errors += unknown_codes("sectors", split(row.get("sectors", "")), known_sectors)
         errors += unknown_codes("hs_codes", split(row.get("hs_codes", "")), known_hs)
         errors += source_errors("source_url", row.get("source_url", ""))
+        errors += source_errors("route_source_url", row.get("route_source_url", ""))
         successor = row.get("successor", "")
         if successor and successor not in references:
             errors.append(
@@ -144,6 +150,7 @@ def _save_regulation(row, dates, known_sectors, known_hs, report, actor) -> Tech
         "jurisdiction": row["jurisdiction"],
         "kind": row["kind"],
         "conformity_route": row.get("conformity_route", ""),
+        "third_party": row.get("third_party", ""),
         **{name: row.get(name, "") for name in TEXT_FIELDS},
         **dates,
     }
@@ -218,6 +225,78 @@ def import_rule_citations(path: Path, *, actor=None, dry_run: bool = False) -> I
             report.created += is_new
             report.updated += not is_new
             report.citations += 1
+        if dry_run:
+            transaction.set_rollback(True)
+    return report
+
+
+FORMALITY_LAYOUT = {
+    name: ()
+    for name in [
+        "reference", "formality", "basis_en", "basis_zh_hans", "condition_en",
+        "condition_zh_hans", "source_url",
+    ]
+}  # fmt: skip
+FORMALITY_TEXT = ["basis_en", "basis_zh_hans", "condition_en", "condition_zh_hans", "source_url"]
+
+
+def import_formalities(path: Path, *, dry_run: bool = False) -> ImportReport:
+    """The formalities each act requires (standards.formalities explains the kinds). The
+    file is the whole list for the acts it names: a formality of such an act that the file
+    no longer lists is removed. Every row needs its source."""
+    header, rows = read_table(Path(path))
+    columns = match_columns(header, FORMALITY_LAYOUT, ("reference", "formality", "source_url"))
+    acts = {r.reference: r for r in TechnicalRegulation.objects.only("pk", "reference")}
+
+    def read(row):
+        errors = []
+        regulation = acts.get(row["reference"])
+        if regulation is None:
+            errors.append(
+                ("reference", _("Unknown regulation “%(value)s”.") % {"value": row["reference"]})
+            )
+        if row["formality"] not in Formality.values:
+            errors.append(
+                ("formality", _("Unknown value “%(value)s”.") % {"value": row["formality"]})
+            )
+        if not row.get("source_url"):
+            errors.append(("source_url", _("This column cannot be empty.")))
+        errors += source_errors("source_url", row.get("source_url", ""))
+        return (regulation, row), errors
+
+    records = check_rows(
+        [pick(row, columns) for row in rows],
+        read,
+        key=lambda row, record: (row["reference"], row["formality"]),
+        column="formality",
+        same_as=_("The same formality as row %(row)s."),
+    )
+
+    report = ImportReport(rows=len(records))
+    with transaction.atomic():
+        kept: dict[int, set[str]] = {}
+        for regulation, row in records:
+            kept.setdefault(regulation.pk, set()).add(row["formality"])
+            values = {name: row.get(name, "") for name in FORMALITY_TEXT}
+            found = RegulationFormality.objects.filter(
+                regulation=regulation, formality=row["formality"]
+            ).first()
+            if found is None:
+                RegulationFormality.objects.create(
+                    regulation=regulation, formality=row["formality"], **values
+                )
+                report.created += 1
+            elif any(getattr(found, name) != value for name, value in values.items()):
+                for name, value in values.items():
+                    setattr(found, name, value)
+                found.save()
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        for regulation_id, formalities in kept.items():
+            RegulationFormality.objects.filter(regulation_id=regulation_id).exclude(
+                formality__in=formalities
+            ).delete()
         if dry_run:
             transaction.set_rollback(True)
     return report

@@ -42,6 +42,8 @@ class ProductMatch:
     name_zh_hans: str
     matched: str  # the words of the query that named it
     hs_codes: list[str] = field(default_factory=list)
+    pk: int = 0
+    parent: int | None = None  # the broader product's pk
 
     def name(self, language: str) -> str:
         return self.name_zh_hans if is_chinese(language) else self.name_en
@@ -164,8 +166,10 @@ class _Product:
 
     name_en: str
     name_zh_hans: str
-    names: list[tuple[str, str]]  # (as written, normalised and lower-cased)
+    names: list[tuple[str, str]]  # (as written, as product_text reads it)
     hs_codes: list[str]
+    pk: int = 0
+    parent: int | None = None
 
 
 _product_rows: tuple[tuple, list[_Product]] = ((), [])  # ((generation, writes), terms)
@@ -182,14 +186,16 @@ def _products() -> list[_Product]:
         # rewrite(False): both names as stored, without modeltranslation's per-row
         # fallbacks.
         rows = ProductTerm.objects.rewrite(False).values_list(
-            "pk", "name_en", "name_zh_hans", "synonyms", "hs_codes__code"
+            "pk", "name_en", "name_zh_hans", "synonyms", "parent_id", "hs_codes__code"
         )
         terms: dict[int, _Product] = {}
-        for pk, name_en, name_zh, synonyms, code in rows:
+        for pk, name_en, name_zh, synonyms, parent, code in rows:
             if pk not in terms:
                 names = [name_en or "", name_zh or "", *(synonyms or "").splitlines()]
-                prepared = [(n, normalise(n).lower()) for n in names if n.strip()]
-                terms[pk] = _Product(name_en or "", name_zh or "", prepared, [])
+                prepared = [(n, product_text(n)) for n in dict.fromkeys(names) if n.strip()]
+                terms[pk] = _Product(
+                    name_en or "", name_zh or "", [p for p in prepared if p[1]], [], pk, parent
+                )
             if code:
                 terms[pk].hs_codes.append(code)
         _product_rows = (generation, [term for term in terms.values() if term.hs_codes])
@@ -210,27 +216,74 @@ def _products_written(**kwargs) -> None:
     _product_writes += 1
 
 
+LATIN_WORD = re.compile(r"[a-z][a-z0-9]*")
+NEGATED = re.compile(r"(?:^|\s)-\S+")
+# Plural endings read as the singular: "batteries" → "battery", "boxes" → "box",
+# "glasses" → "glass", "toys" → "toy"; not "dress", "bus", "analysis".
+KEEP_FINAL_S = ("ss", "us", "is")
+
+
+def singular(word: str) -> str:
+    """An English word without its plural ending (a rule, not a dictionary: both the
+    vocabulary and the query are read through it, so they meet whatever it does)."""
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(KEEP_FINAL_S):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "zes", "ches", "shes")):
+        return word[:-2]
+    return word[:-1]
+
+
+def product_text(text: str) -> str:
+    """Text as product names are compared: full-width forms and case folded, an
+    apostrophe's "s" and hyphens between words dropped ("Children's ride-on toys" →
+    "children ride on toy"), each English word in the singular."""
+    text = normalise(text).lower().replace("\u2019", "'")
+    text = re.sub(r"'s\b", "", text).replace("'", "")
+    text = re.sub("(?<=\\w)[-\u2010\u2011](?=\\w)", " ", text)
+    text = LATIN_WORD.sub(lambda m: singular(m.group()), text)
+    return " ".join(text.split())
+
+
 def find_products(query: Query) -> Query:
-    """Fill `query.products` with the product terms named in the query."""
-    haystack = f" {query.text.lower()} "
-    query.products = []
+    """Fill `query.products` with the product terms named in the query, in any case and
+    number ("Hair Dryers", "toys"), by a name or a synonym in either language. A name
+    inside a longer one that is also named gives way to it ("toy" in "plush toy"), and a
+    broader product to a narrower one named with it ("plush toy 玩具"). Words after a
+    minus ("-toys") name nothing."""
+    haystack = f" {product_text(NEGATED.sub(' ', query.text))} "
+    found: list[tuple[int, int, _Product, str]] = []
     for term in _products():
-        matched = next((name for name, lower in term.names if _names(haystack, lower)), "")
-        if matched:
-            query.products.append(
-                ProductMatch(term.name_en, term.name_zh_hans, matched, list(term.hs_codes))
-            )
+        best = None
+        for name, prepared in term.names:
+            start = _name_at(haystack, prepared)
+            if start >= 0 and (best is None or len(prepared) > best[1] - best[0]):
+                best = (start, start + len(prepared), term, name)
+        if best:
+            found.append(best)
+    named = {term.pk for _start, _end, term, _name in found}
+    broader = {term.parent for _start, _end, term, _name in found if term.parent in named}
+    query.products = [
+        ProductMatch(
+            term.name_en, term.name_zh_hans, name, list(term.hs_codes), term.pk, term.parent
+        )
+        for start, end, term, name in found
+        if term.pk not in broader
+        and not any(s <= start and end <= e and e - s > end - start for s, e, _t, _n in found)
+    ]
     return query
 
 
-def _names(haystack: str, name: str) -> bool:
-    """Whether `name` (normalised, lower case) is in the query: anywhere for Chinese,
+def _name_at(haystack: str, name: str) -> int:
+    """Where `name` (read by product_text) is in the query, or -1: anywhere for Chinese,
     as whole words otherwise."""
     if name not in haystack:  # most names: no regular expression to compile
-        return False
+        return -1
     if HAN.search(name):
-        return True
-    return re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", haystack) is not None
+        return haystack.index(name)
+    found = re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", haystack)
+    return found.start() if found else -1
 
 
 def highlight_terms(query: Query) -> list[str]:

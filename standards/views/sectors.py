@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import datetime
 import re
+from dataclasses import dataclass, field
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from sectors.models import HsCode, Sector
+from cesip.web import is_chinese, join_list
+from sectors.models import HsCode, ProductScope, ProductTerm, Sector
+from sectors.products import Finding, broad_products, scope_for
+from sectors.products import find as find_product
 from standards.changelog import EVENT_ORDER
 from standards.coverage import sector_coverage, sheet_coverage
 from standards.models import (
@@ -24,7 +29,8 @@ from standards.models import (
     TechnicalRegulation,
 )
 from standards.requirements import LIVE, requirement_sheet
-from standards.search.query import find_products, normalise, read_query
+from standards.search.query import normalise
+from standards.views.sheet_exports import sheet_response
 
 CHART_MONTHS = 24
 SECTOR_STANDARDS_SHOWN = 15
@@ -173,13 +179,24 @@ def coming_into_force(sector: Sector, today: datetime.date) -> dict:
 HS_CODE = re.compile(r"^\d{2}(?:\.?\d{2}){0,4}$")
 
 
+def default_market() -> str:
+    """The destination when none is chosen: the other market of the reader's language
+    (a Chinese exporter reads /zh-hans/ and ships to the EU; a European one, to China)."""
+    return "eu" if is_chinese() else "cn"
+
+
 @require_safe
 def product_finder(request: HttpRequest) -> HttpResponse:
-    """/products/?q=hair+dryer&market=eu or ?hs=851631&market=cn → a requirement sheet."""
+    """/products/?q=hair+dryer&market=eu or ?hs=851631&market=cn → a requirement sheet.
+
+    The product is read by sectors.products.find: a broad product ("toys") gets its own
+    sheet and the narrower products to choose from; a query that names none gets the
+    closest products and sectors; the chosen products' scope (curated decisions) adds
+    acts and standards to the sheet or leaves them out."""
     text = normalise(request.GET.get("q", ""))[:200]
     hs_text = request.GET.get("hs", "").strip()
-    market_value = request.GET.get("market", "").strip().lower()
-    problems, products, codes = [], [], []
+    market_value = request.GET.get("market", "").strip().lower() or default_market()
+    problems, codes = [], []
     if not hs_text and HS_CODE.match(text.replace(" ", "")):
         hs_text, text = text, ""
     if hs_text:
@@ -191,34 +208,132 @@ def product_finder(request: HttpRequest) -> HttpResponse:
             )
         else:
             codes = [code]
-    if text:
-        products = find_products(read_query(text)).products
-        codes = sorted({*codes, *(c for p in products for c in p.hs_codes)})
-        if not products and not hs_text:
-            problems.append(
-                _("No product is called “%(text)s” here. Try another word or an HS code.")
-                % {"text": text}
-            )
+    finding = find_product(text) if text else Finding()
+    products = finding.products
+    codes = sorted({*codes, *(c for p in products for c in p.hs_codes)})
     market = MARKETS.get(market_value)
-    if market_value and not market:
+    if not market:
         problems.append(_("Choose China or the European Union as the destination market."))
+    chosen = [product.pk for product in products]
+    scope, decisions = scope_for(chosen)
+    headings = list(
+        HsCode.objects.filter(code__in=codes)
+        .only("code", "description_en", "description_zh_hans")
+        .order_by("code")
+    )
+    for heading in headings:  # 851631 → 8516.31, as tariffs print it
+        heading.dotted = ".".join(
+            filter(None, (heading.code[:4], heading.code[4:6], heading.code[6:]))
+        )
     ctx = {
         "text": text,
         "hs": hs_text,
         "market": market_value if market else "",
         "problems": problems,
         "products": products,
+        "finding": finding,
+        "ambiguous": _ambiguous(products),
+        "narrower": _narrower(chosen),
         "codes": codes,
-        "headings": list(
-            HsCode.objects.filter(code__in=codes).only("code", "description").order_by("code")
-        ),
+        "headings": headings,
+        "product_label": _product_label(products, headings),
         "asked": bool(text or hs_text),
+        # A query that names nothing and comes close to nothing: the broad products.
+        "broad": broad_products() if text and not products and not finding.candidates else [],
     }
+    # Nothing named nor close: every sector is a way on.
+    ctx["sectors"] = finding.sectors or list(Sector.objects.all()) if ctx["broad"] else []
     if codes and market:
-        ctx["sheet"] = requirement_sheet(codes, market)
+        ctx["sheet"] = requirement_sheet(codes, market, scope=scope)
         ctx["coverage"] = sheet_coverage(
             ctx["sheet"].regulations, held=ctx["sheet"].cited_held, market=market
         )
         ctx["market_label"] = Jurisdiction(market).label
         ctx["home_label"] = Jurisdiction(ctx["sheet"].home).label
+        ctx["scoped"] = _scope_notes(ctx["sheet"], decisions)
+    if (download := sheet_response(request, ctx)) is not None:  # ?format=pdf|xlsx|csv
+        return download
     return render(request, "sectors/product_finder.html", ctx)
+
+
+def _narrower(chosen: list[int]) -> list[ProductTerm]:
+    """The narrower products of the chosen ones, to choose from (one query; none without
+    products)."""
+    if not chosen:
+        return []
+    return list(
+        ProductTerm.objects.filter(parent_id__in=chosen)
+        .exclude(pk__in=chosen)
+        .only("name_en", "name_zh_hans")
+        .order_by("name_en")
+    )
+
+
+def _ambiguous(products: list) -> list:
+    """Products named by the same words ("童车": a ride-on toy, a children's bicycle, a
+    stroller): the sheet covers them all, and each can be chosen alone."""
+    if len(products) < 2:
+        return []
+    words = [product.matched.lower() for product in products]
+    return [p for p, w in zip(products, words, strict=True) if words.count(w) > 1]
+
+
+def _product_label(products: list, headings: list[HsCode]) -> str:
+    """What the sheet is for, in the page's language: the products' names, or the HS
+    heading's own words when only a code was given."""
+    if products:
+        return join_list(product.name(get_language()) for product in products)
+    chinese = is_chinese()
+    return join_list(
+        (code.description_zh_hans if chinese and code.description_zh_hans else code.description_en)
+        for code in headings
+    )
+
+
+@dataclass
+class ScopeNote:
+    """One scoping decision as the sheet shows it, with what it changed there."""
+
+    decision: ProductScope
+    records: list = field(default_factory=list)  # the acts or standards added or left out
+
+    @property
+    def is_act(self) -> bool:
+        return self.decision.record == ProductScope.Record.ACT
+
+    @property
+    def left_out(self) -> bool:
+        return self.decision.effect == ProductScope.Effect.EXCLUDE
+
+
+def _scope_notes(sheet, decisions: list[ProductScope]) -> list[ScopeNote]:
+    """What the product's scope changed on this sheet, one note per decision (its reason
+    and source): the acts and standards left out, and those added that are on it."""
+    exclude, include = ProductScope.Effect.EXCLUDE, ProductScope.Effect.INCLUDE
+    acts = [d for d in decisions if d.record == ProductScope.Record.ACT]
+    standards = [d for d in decisions if d.record == ProductScope.Record.STANDARD]
+    changed = [
+        *((_decision_for(r.reference, acts, exclude), r) for r in sheet.left_out_acts),
+        *((_decision_for(s.key, standards, exclude), s) for s in sheet.left_out_standards),
+        *((_decision_for(r.reference, acts, include), r) for r in sheet.regulations),
+        *(
+            (_decision_for(e.standard.key, standards, include), e.standard)
+            for e in (*sheet.mandatory, *sheet.harmonised, *sheet.other)
+        ),
+    ]
+    notes: dict[int, ScopeNote] = {}
+    for decision, record in changed:
+        if decision is not None:
+            notes.setdefault(decision.pk, ScopeNote(decision)).records.append(record)
+    return list(notes.values())
+
+
+def _decision_for(value: str, decisions: list[ProductScope], effect: str) -> ProductScope | None:
+    return next(
+        (
+            d
+            for d in decisions
+            if d.effect == effect and (value == d.key or value.startswith(f"{d.key}:"))
+        ),
+        None,
+    )

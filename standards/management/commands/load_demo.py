@@ -8,11 +8,15 @@ from django.db import connection
 
 from cesip import cache as page_cache
 from cesip.tabular import ImportRefused, ImportReport
-from sectors.imports import import_market_access, import_product_terms
+from sectors.imports import import_market_access, import_product_scopes, import_product_terms
 from standards.imports.cen import import_cen_list
 from standards.imports.harmonised import import_harmonised_list
 from standards.imports.publications import import_publications
-from standards.imports.regulations import import_regulations, import_rule_citations
+from standards.imports.regulations import (
+    import_formalities,
+    import_regulations,
+    import_rule_citations,
+)
 from standards.imports.samr import import_samr_list
 from standards.imports.translations import import_translations
 from standards.models import Standard, TechnicalRegulation
@@ -65,7 +69,9 @@ class Command(BaseCommand):
             self.load(path, lambda p, act=act: import_harmonised_list(p, act))
         for path, load in (
             (DEMO_DIR / "cn_citations.csv", import_rule_citations),
+            (DEMO_DIR / "formalities.csv", import_formalities),
             (DEMO_DIR / "product_terms.csv", import_product_terms),
+            (DEMO_DIR / "product_scopes.csv", import_product_scopes),
             (DEMO_DIR / "market_access.csv", import_market_access),
         ):
             self.load(path, load)
