@@ -1,11 +1,11 @@
 from django import forms
 from django.contrib import admin
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from modeltranslation.admin import TabbedTranslationAdmin, TranslationTabularInline
+from modeltranslation.admin import TabbedTranslationAdmin
 
 from cesip.sources import validate_source_url
-from sectors.models import CcsCode, HsCode, IcsCode, ProductScope, ProductTerm, Sector
+from sectors.models import CcsCode, HsCode, IcsCode, ProductTerm, Sector
 
 
 class MissingChineseFilter(admin.SimpleListFilter):
@@ -95,29 +95,11 @@ class BroadOrNarrowFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ProductScopeInline(TranslationTabularInline):
-    """The product's scoping decisions, each with its source; the key is read from the
-    reference (ProductScope.clean)."""
-
-    model = ProductScope
-    extra = 0
-    fields = ["effect", "record", "reference", "key", "reason", "source_url"]
-    readonly_fields = ["key"]
-
-
 @admin.register(ProductTerm)
 class ProductTermAdmin(TabbedTranslationAdmin):
     form = ProductTermAdminForm
-    list_display = ["name_en", "name_zh_hans", "parent", "scoped"]
+    list_display = ["name_en", "name_zh_hans", "parent"]
     list_filter = [BroadOrNarrowFilter, "sectors"]
     list_select_related = ["parent"]
     search_fields = ["name_en", "name_zh_hans", "synonyms"]
     autocomplete_fields = ["parent", "hs_codes", "sectors"]
-    inlines = [ProductScopeInline]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(scope_count=Count("scopes"))
-
-    @admin.display(description=_("scoping decisions"), ordering="scope_count")
-    def scoped(self, obj) -> int:
-        return obj.scope_count

@@ -1,6 +1,6 @@
 from modeltranslation.translator import TranslationOptions, register
 
-from sectors.models import CcsCode, HsCode, IcsCode, ProductScope, ProductTerm, Sector
+from sectors.models import CcsCode, HsCode, IcsCode, ProductTerm, Sector
 
 
 @register(Sector)
@@ -31,9 +31,3 @@ class HsCodeTranslationOptions(TranslationOptions):
 class ProductTermTranslationOptions(TranslationOptions):
     fields = ("name",)
     required_languages = {"en": ("name",), "zh-hans": ("name",)}
-
-
-@register(ProductScope)
-class ProductScopeTranslationOptions(TranslationOptions):
-    fields = ("reason",)
-    required_languages = {"en": ("reason",), "zh-hans": ("reason",)}

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -18,6 +18,8 @@ from modeltranslation.admin import TabbedTranslationAdmin, TranslationTabularInl
 from simple_history.admin import SimpleHistoryAdmin
 
 from cesip.tabular import ImportPreview, ImportRefused
+from sectors.admin import ProductTermAdmin
+from sectors.models import ProductTerm
 from standards import changes
 from standards.forms import (
     HarmonisedListForm,
@@ -35,6 +37,7 @@ from standards.models import (
     Change,
     ChangeVia,
     Citation,
+    ProductScope,
     RegulationFormality,
     RegulationTranslationQueue,
     Replacement,
@@ -555,3 +558,31 @@ class StandardTranslationQueueAdmin(ChangeRecordingAdmin, TranslationQueueAdmin)
 @admin.register(RegulationTranslationQueue)
 class RegulationTranslationQueueAdmin(ChangeRecordingAdmin, TranslationQueueAdmin):
     search_fields = ["reference", "title_en", "title_zh_hans"]
+
+
+class ProductScopeInline(TranslationTabularInline):
+    """The product's scoping decisions, each with its source; the key is read from the
+    reference (ProductScope.clean)."""
+
+    model = ProductScope
+    extra = 0
+    fields = ["effect", "record", "reference", "key", "reason", "source_url"]
+    readonly_fields = ["key"]
+
+
+# A product term's scoping decisions name acts and standards, which sectors does not
+# know: its admin gains them here, where both are known.
+admin.site.unregister(ProductTerm)
+
+
+@admin.register(ProductTerm)
+class ProductTermWithScopeAdmin(ProductTermAdmin):
+    list_display = [*ProductTermAdmin.list_display, "scoped"]
+    inlines = [*ProductTermAdmin.inlines, ProductScopeInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(scope_count=Count("scopes"))
+
+    @admin.display(description=_("scoping decisions"), ordering="scope_count")
+    def scoped(self, obj) -> int:
+        return obj.scope_count

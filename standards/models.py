@@ -10,14 +10,14 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cesip.sources import validate_source_url
-from sectors.models import CcsCode, HsCode, IcsCode, Sector, TranslationSource
+from sectors.models import CcsCode, HsCode, IcsCode, ProductTerm, Sector, TranslationSource
 from standards import status as engine
-from standards.identifiers import Identifier, key_variants, parse_identifier
+from standards.identifiers import Identifier, IdentifierError, key_variants, parse_identifier
 from standards.segmentation import segment
 
 
@@ -1161,3 +1161,84 @@ class SearchLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"standard {self.standard_id} (transaction {self.transaction_id})"
+
+
+class ProductScope(models.Model):
+    """A curated scoping decision for one product term: an act or a standard family its HS
+    code brings to the sheet although it does not apply to the product (exclude: plush
+    toys are not children's vehicles), or one the code misses (include: the Footwear
+    Labelling Directive for leather shoes). Each decision names the page it rests on.
+
+    Acts are named by reference, or by a rule number without its edition year
+    ("CNCA-C22-01" for every edition); standards by their family without a year
+    ("GB 6675.12"), stored as the family's key ("GB6675.12") that every edition's key
+    begins with (see standards.products.Scope)."""
+
+    class Effect(models.TextChoices):
+        INCLUDE = "include", pgettext_lazy("product scope", "Include")
+        EXCLUDE = "exclude", pgettext_lazy("product scope", "Exclude")
+
+    class Record(models.TextChoices):
+        ACT = "act", _("Act or rule")
+        STANDARD = "standard", _("Standard")
+
+    term = models.ForeignKey(
+        ProductTerm,
+        verbose_name=_("product term"),
+        on_delete=models.CASCADE,
+        related_name="scopes",
+    )
+    effect = models.CharField(_("effect"), max_length=7, choices=Effect.choices)
+    record = models.CharField(_("record"), max_length=8, choices=Record.choices)
+    reference = models.CharField(
+        _("reference"),
+        max_length=120,
+        help_text=_(
+            "An act's reference (Regulation (EU) 2016/425), a rule without its edition "
+            "(CNCA-C22-01), or a standard without its year (GB 6675.12)."
+        ),
+    )
+    key = models.CharField(
+        _("key"),
+        max_length=120,
+        help_text=_("The reference as matched: a standard family's key, an act's reference."),
+    )
+    reason = models.TextField(_("reason"))
+    source_url = models.URLField(_("source URL"), max_length=500, validators=[validate_source_url])
+
+    class Meta:
+        verbose_name = _("product scope")
+        verbose_name_plural = _("product scopes")
+        ordering = ["term", "effect", "record", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["term", "record", "key"], name="productscope_one_decision_per_record"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.term}: {self.get_effect_display()} {self.reference}"
+
+    def clean(self) -> None:
+        """The key from the reference (a standard family must read as a standard number
+        without its year)."""
+        try:
+            self.key = scope_key(self.record, self.reference)
+        except ValueError as problem:
+            raise ValidationError({"reference": str(problem)}) from problem
+
+
+def scope_key(record: str, reference: str) -> str:
+    """What a scoping decision matches: an act's reference as written (spaces collapsed),
+    a standard family's key ("GB/T 14747" → "GBT14747"). ValueError when a standard
+    reference is not a standard number, or names an edition."""
+    reference = " ".join(reference.split())
+    if record != ProductScope.Record.STANDARD:
+        return reference
+    try:
+        parsed = parse_identifier(reference)
+    except IdentifierError as error:
+        raise ValueError(str(error)) from error
+    if ":" in parsed.key:
+        raise ValueError(_("Name the standard without its year: every edition is meant."))
+    return parsed.key

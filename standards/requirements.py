@@ -125,7 +125,7 @@ class RequirementSheet:
     # The formalities the acts require, one group per kind (each act also carries its
     # own as `route_formalities`).
     formalities: list[FormalityGroup] = field(default_factory=list)
-    # What the product's scope (sectors.products.Scope) left out although its HS codes
+    # What the product's scope (standards.products.Scope) left out although its HS codes
     # brought it in.
     left_out_acts: list[TechnicalRegulation] = field(default_factory=list)
     left_out_standards: list[Standard] = field(default_factory=list)
@@ -143,7 +143,7 @@ def requirement_sheet(
     codes: list[str], market: str, today: datetime.date | None = None, *, scope=None
 ):
     """Six queries whatever the number of codes, regulations and standards, reading
-    the columns the sheet shows. `scope` (a sectors.products.Scope) adds the acts and
+    the columns the sheet shows. `scope` (a standards.products.Scope) adds the acts and
     standards the product's terms include and drops those they exclude."""
     today = today or timezone.localdate()
     acts, linked = Q(covering(codes, "regulations")), Q(pk__in=for_product(codes))

@@ -3,6 +3,7 @@ from modeltranslation.translator import TranslationOptions, register, translator
 from standards.models import (
     Body,
     Citation,
+    ProductScope,
     RegulationFormality,
     RegulationTranslationQueue,
     Standard,
@@ -51,3 +52,9 @@ for model, options in [
 # The translation queue proxies share the columns; registering them refreshes their field cache.
 translator.register(StandardTranslationQueue, StandardTranslationOptions)
 translator.register(RegulationTranslationQueue, TechnicalRegulationTranslationOptions)
+
+
+@register(ProductScope)
+class ProductScopeTranslationOptions(TranslationOptions):
+    fields = ("reason",)
+    required_languages = {"en": ("reason",), "zh-hans": ("reason",)}

@@ -161,7 +161,7 @@ def _websearch_text(text: str) -> str:
 
 
 @dataclass
-class _Product:
+class VocabularyTerm:
     """A product term as search matches it: its names normalised once."""
 
     name_en: str
@@ -172,11 +172,11 @@ class _Product:
     parent: int | None = None
 
 
-_product_rows: tuple[tuple, list[_Product]] = ((), [])  # ((generation, writes), terms)
+_product_rows: tuple[tuple, list[VocabularyTerm]] = ((), [])  # ((generation, writes), terms)
 _product_writes = 0  # product terms written by this process (signals below)
 
 
-def _products() -> list[_Product]:
+def vocabulary() -> list[VocabularyTerm]:
     """The product terms with their HS codes, read again only when the catalogue
     generation changed (every write through the admin or a loading command starts a new
     one, see cesip.cache) or this process wrote product terms; not on every search."""
@@ -188,12 +188,12 @@ def _products() -> list[_Product]:
         rows = ProductTerm.objects.rewrite(False).values_list(
             "pk", "name_en", "name_zh_hans", "synonyms", "parent_id", "hs_codes__code"
         )
-        terms: dict[int, _Product] = {}
+        terms: dict[int, VocabularyTerm] = {}
         for pk, name_en, name_zh, synonyms, parent, code in rows:
             if pk not in terms:
                 names = [name_en or "", name_zh or "", *(synonyms or "").splitlines()]
                 prepared = [(n, product_text(n)) for n in dict.fromkeys(names) if n.strip()]
-                terms[pk] = _Product(
+                terms[pk] = VocabularyTerm(
                     name_en or "", name_zh or "", [p for p in prepared if p[1]], [], pk, parent
                 )
             if code:
@@ -253,8 +253,8 @@ def find_products(query: Query) -> Query:
     broader product to a narrower one named with it ("plush toy 玩具"). Words after a
     minus ("-toys") name nothing."""
     haystack = f" {product_text(NEGATED.sub(' ', query.text))} "
-    found: list[tuple[int, int, _Product, str]] = []
-    for term in _products():
+    found: list[tuple[int, int, VocabularyTerm, str]] = []
+    for term in vocabulary():
         best = None
         for name, prepared in term.names:
             start = _name_at(haystack, prepared)

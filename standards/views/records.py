@@ -18,6 +18,7 @@ from sectors.models import CcsCode, HsCode, IcsCode, Sector
 from standards import status
 from standards.changelog import EVENT_ORDER
 from standards.coverage import regulation_coverage
+from standards.formalities import attach_formalities, formality_rows
 from standards.identifiers import (
     CHINESE_TYPE_SUFFIXES,
     IdentifierError,
@@ -310,10 +311,12 @@ def regulation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         .select_related("successor")
         .defer(*SEARCH_COLUMNS, *(f"successor__{name}" for name in LIST_DEFERRED))
         .prefetch_related(*_codes_and_sectors())
+        .annotate(route_rows=formality_rows())
         .first()
     )
     if regulation is None:
         raise Http404(_("No regulation has this permalink."))
+    attach_formalities([regulation])  # regulation.route_formalities, from route_rows
     record_shown.send(sender=TechnicalRegulation, request=request, record=regulation)
     citations = list(
         Citation.objects.public()

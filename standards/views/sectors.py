@@ -15,9 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from cesip.web import is_chinese, join_list
-from sectors.models import HsCode, ProductScope, ProductTerm, Sector
-from sectors.products import Finding, broad_products, scope_for
-from sectors.products import find as find_product
+from sectors.models import HsCode, ProductTerm, Sector
 from standards.changelog import EVENT_ORDER
 from standards.coverage import sector_coverage, sheet_coverage
 from standards.models import (
@@ -25,9 +23,12 @@ from standards.models import (
     Citation,
     Jurisdiction,
     LegalForce,
+    ProductScope,
     Standard,
     TechnicalRegulation,
 )
+from standards.products import Finding, broad_products, scope_for
+from standards.products import find as find_product
 from standards.requirements import LIVE, requirement_sheet
 from standards.search.query import normalise
 from standards.views.sheet_exports import sheet_response
@@ -189,7 +190,7 @@ def default_market() -> str:
 def product_finder(request: HttpRequest) -> HttpResponse:
     """/products/?q=hair+dryer&market=eu or ?hs=851631&market=cn → a requirement sheet.
 
-    The product is read by sectors.products.find: a broad product ("toys") gets its own
+    The product is read by standards.products.find: a broad product ("toys") gets its own
     sheet and the narrower products to choose from; a query that names none gets the
     closest products and sectors; the chosen products' scope (curated decisions) adds
     acts and standards to the sheet or leaves them out."""

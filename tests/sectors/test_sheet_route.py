@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import WatchItem, Watchlist
 from standards.models import RegulationFormality, TechnicalRegulation
@@ -172,6 +172,26 @@ def test_each_act_shows_its_route_authority_marking_and_formalities(
     formalities = visible(section(text, "sheet-formalities"))
     for words in formality_words:
         assert words in formalities, (act, words)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+def test_the_act_page_gives_the_same_route_as_the_sheet(client, demo, lang):
+    """What a sheet says of an act, its own page says too: the authority with its
+    source, the modules, the third-party body and each formality with its basis."""
+    sheet = requirement_sheet(["851631"], "EU")
+    act = next(r for r in sheet.regulations if r.route_formalities and r.competent_authority)
+    text = page(client, f"/{lang}{act.get_absolute_url()[len('/en') :]}")
+    route = visible(section(text, "route-title"))
+    suffix = "zh_hans" if lang == "zh-hans" else "en"
+    assert getattr(act, f"competent_authority_{suffix}") in route
+    assert act.route_source_url in section(text, "route-title")
+    for row in act.route_formalities:
+        with translation.override(lang):
+            label = str(row.get_formality_display())
+        assert label in route, label
+        basis = getattr(row, f"basis_{suffix}")
+        assert not basis or basis in route
+    assert ("Formalities" in route) == (lang == "en")
 
 
 def test_each_formality_of_the_sheet_is_explained_once_with_every_act_that_needs_it(client, demo):

@@ -8,9 +8,10 @@ from django.db import connection
 
 from cesip import cache as page_cache
 from cesip.tabular import ImportRefused, ImportReport
-from sectors.imports import import_market_access, import_product_scopes, import_product_terms
+from sectors.imports import import_market_access, import_product_terms
 from standards.imports.cen import import_cen_list
 from standards.imports.harmonised import import_harmonised_list
+from standards.imports.product_scopes import import_product_scopes
 from standards.imports.publications import import_publications
 from standards.imports.regulations import (
     import_formalities,

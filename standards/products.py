@@ -20,14 +20,15 @@ from django.db import connection
 from django.db.models import Q
 from pypinyin import lazy_pinyin
 
-from sectors.models import ProductScope, ProductTerm, Sector
+from sectors.models import ProductTerm, Sector
+from standards.models import ProductScope
 from standards.search.query import (
     ProductMatch,
-    _Product,
-    _products,
+    VocabularyTerm,
     find_products,
     product_text,
     read_query,
+    vocabulary,
 )
 from standards.segmentation import HAN, chinese_words
 
@@ -85,7 +86,7 @@ def scope_for(chosen: list[int]) -> tuple[Scope, list[ProductScope]]:
     products). Pass the scope to standards.requirements.requirement_sheet(scope=...)."""
     if not chosen:
         return Scope(), []
-    parents = {term.pk: term.parent for term in _products()}
+    parents = {term.pk: term.parent for term in vocabulary()}
     chain: set[int] = set()
     for pk in chosen:
         while pk is not None and pk not in chain:
@@ -101,7 +102,7 @@ def product_scope(decisions: list[ProductScope], chosen: list[int]) -> tuple[Sco
     product's on the same record). An act or standard is left out only when every chosen
     product leaves it out; what any of them adds is added. Returns the scope and the
     decisions that make it."""
-    parents = {term.pk: term.parent for term in _products()}
+    parents = {term.pk: term.parent for term in vocabulary()}
     by_term: dict[int, list[ProductScope]] = {}
     for decision in decisions:
         by_term.setdefault(decision.term_id, []).append(decision)
@@ -181,7 +182,7 @@ def find(text: str) -> Finding:
         return finding
     spelled = _pinyin_key(text)
     if len(spelled) >= MIN_PINYIN:
-        for term in _products():
+        for term in vocabulary():
             for han, key in _pinyin_names(term):
                 if key == spelled:
                     finding.products.append(_match(term, text))
@@ -194,7 +195,7 @@ def find(text: str) -> Finding:
     return finding
 
 
-def _match(term: _Product, matched: str) -> ProductMatch:
+def _match(term: VocabularyTerm, matched: str) -> ProductMatch:
     return ProductMatch(
         term.name_en, term.name_zh_hans, matched, list(term.hs_codes), term.pk, term.parent
     )
@@ -205,7 +206,7 @@ def closest_products(text: str, limit: int = CLOSEST_SHOWN) -> list[Candidate]:
     in the singular, Chinese words as segmented), those whose Chinese name's pinyin holds
     what was typed, and those most similar by trigrams (a typo, a word run together);
     broad products first among equals, then the shorter names."""
-    terms = {term.pk: term for term in _products()}
+    terms = {term.pk: term for term in vocabulary()}
     scores: dict[int, tuple[float, str]] = {}
 
     def score(pk: int, value: float, why: str) -> None:
@@ -304,7 +305,7 @@ def matching_sectors(text: str, candidates: list[int]) -> list[Sector]:
 
 def broad_products() -> list[Candidate]:
     """The products that have narrower ones, for a way on when nothing is found."""
-    terms = _products()
+    terms = vocabulary()
     broad = {term.parent for term in terms if term.parent}
     return sorted(
         (
@@ -319,7 +320,7 @@ def broad_products() -> list[Candidate]:
 # -- pinyin ------------------------------------------------------------------------------
 
 
-def _pinyin_names(term: _Product) -> list[tuple[str, str]]:
+def _pinyin_names(term: VocabularyTerm) -> list[tuple[str, str]]:
     """The term's Chinese names with their pinyin run together, tones dropped
     (电吹风 → "dianchuifeng")."""
     return [(name, _pinyin(name)) for name, _prepared in term.names if HAN.search(name)]

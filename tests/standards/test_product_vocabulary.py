@@ -15,9 +15,10 @@ import re
 import pytest
 from django.db import connection
 
-from sectors.imports import import_product_scopes, import_product_terms
-from sectors.models import ProductScope, ProductTerm
-from standards.models import TechnicalRegulation
+from sectors.imports import import_product_terms
+from sectors.models import ProductTerm
+from standards.imports.product_scopes import import_product_scopes
+from standards.models import ProductScope, TechnicalRegulation
 from tests.factories import make_regulation
 
 FINDER = "/{lang}/products/"
