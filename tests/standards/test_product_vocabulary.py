@@ -315,6 +315,84 @@ def test_what_an_hs_code_misses_is_added(client, demo, typed, act):
     assert act in sheet_acts(finder(client, "en", q=typed, market="eu"))
 
 
+# What a compliance engineer expects of a dozen sheets: the acts that must be there, those
+# that must not, and the standard families a test lab would start from; each with the text
+# the expectation rests on.
+SHEETS = [
+    # (product, market, acts present, acts absent, standards present, source)
+    ("hair dryer", "eu",
+     {"Directive 2014/35/EU", "Directive 2014/30/EU", "Directive 2011/65/EU"},
+     {"Regulation (EU) 2017/745", "Regulation (EU) 2016/425"}, ["EN 60335-2-23"],
+     "LVD Art. 1 (50-1000 V AC), EMC Art. 2, RoHS Art. 2 and Annex I cat. 2: "
+     "https://eur-lex.europa.eu/eli/dir/2014/35/oj, /2014/30/oj, /2011/65/oj"),
+    ("hair dryer", "cn", {"CNCA-C07-01:2024"}, {"CNCA-C22-02:2026"}, ["4706.15"],
+     "CNCA-C07-01:2024, the CCC rule for household and similar electrical appliances "
+     "(its record's source, www.cnca.gov.cn); GB 4706.15: particular requirements for "
+     "skin and hair care appliances"),
+    ("plush toy", "eu", {"Directive 2009/48/EC"},
+     {"Regulation (EU) 2024/2847", "Directive 2014/35/EU"}, ["EN 71-1", "EN 71-2", "EN 71-3"],
+     "TSD Art. 2(1) and Annex II; CRA Art. 2(1) (products with a data connection only): "
+     "https://eur-lex.europa.eu/eli/dir/2009/48/oj, https://eur-lex.europa.eu/eli/reg/2024/2847/oj"),
+    ("plush toy", "cn", {"CNCA-C22-02:2026"}, {"CNCA-C22-01:2026"}, ["GB 6675.1"],
+     "CCC rules for toys and for children's vehicles (CNCA, 2020 and 2026)"),
+    ("stroller", "eu", {"Regulation (EU) 2023/988"}, {"Directive 2009/48/EC"}, ["EN 1888-1"],
+     "GPSR Art. 2; a pushchair is not a toy (TSD Art. 2(1)); EN 1888-1 is the pushchair "
+     "standard: https://eur-lex.europa.eu/eli/reg/2023/988/oj"),
+    ("stroller", "cn", {"CNCA-C22-01:2026"}, {"CNCA-C22-02:2026"}, ["GB 14748"],
+     "CCC rule for children's vehicles covers wheeled child conveyances (CNCA-C22-01); "
+     "GB 14748: safety requirements for wheeled child conveyances"),
+    ("syringe", "eu", {"Regulation (EU) 2017/745"}, {"Regulation (EU) 2017/746"},
+     ["EN ISO 13485", "EN ISO 14971"],
+     "MDR Art. 2(1); IVDR Art. 2(2) (in vitro examination of specimens only): "
+     "https://eur-lex.europa.eu/eli/reg/2017/745/oj, https://eur-lex.europa.eu/eli/reg/2017/746/oj"),
+    ("syringe", "cn", set(), set(), ["GB 15810"],
+     "GB 15810: sterile hypodermic syringes for single use (https://std.samr.gov.cn/)"),
+    ("spray paint", "eu", {"Directive 75/324/EEC"}, {"Directive 2014/35/EU"}, [],
+     "Aerosol Dispensers Directive Art. 1: https://eur-lex.europa.eu/eli/dir/1975/324/oj"),
+    ("power bank", "eu", {"Regulation (EU) 2023/1542"}, {"Directive 2014/35/EU"}, [],
+     "Batteries Regulation Art. 2 and 3; LVD Art. 1 starts at 75 V DC, a power bank gives "
+     "5-20 V: https://eur-lex.europa.eu/eli/reg/2023/1542/oj"),
+    ("power bank", "cn", {"CNCA-C09-01:2023"}, set(), ["GB 31241"],
+     "CCC for lithium-ion batteries and power banks from 2023-08-01 (SAMR/CNCA "
+     "Announcement No. 10 of 2023); GB 31241: lithium-ion cells and batteries for "
+     "portable electronic equipment"),
+    ("children's clothing", "eu", {"Regulation (EU) No 1007/2011", "Regulation (EU) 2023/988"},
+     {"Regulation (EU) 2016/425"}, ["EN 14682"],
+     "Textile Labelling Regulation Art. 2; PPE Art. 3(1) (ordinary clothing is not PPE); "
+     "EN 14682: cords and drawstrings on children's clothing: "
+     "https://eur-lex.europa.eu/eli/reg/2011/1007/oj, https://eur-lex.europa.eu/eli/reg/2016/425/oj"),
+    ("children's clothing", "cn", set(), set(), ["GB 31701", "GB 18401"],
+     "GB 31701: safety technical code for textile products for infants and children; "
+     "GB 18401: national general safety technical code for textile products"),
+    ("vacuum cleaner", "eu",
+     {"Directive 2014/35/EU", "Directive 2014/30/EU", "Directive 2011/65/EU"}, set(), [],
+     "LVD Art. 1, EMC Art. 2, RoHS Annex I cat. 2 (household appliances)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("product", "market", "present", "absent", "families", "source"),
+    SHEETS,
+    ids=[f"{row[0]}-{row[1]}" for row in SHEETS],
+)
+def test_a_sheet_holds_what_a_compliance_engineer_expects(
+    client, demo, product, market, present, absent, families, source
+):
+    page = finder(client, "en", q=product, market=market)
+    assert heading(page).startswith(f"Requirements for {product} in "), source
+    acts = sheet_acts(page)
+    assert present <= acts, (source, acts)
+    assert not absent & acts, (source, acts)
+    standards = sheet_standards(page)
+    for family in families:
+        assert family in standards, (family, source)
+
+
+def test_the_sheets_checked_are_a_dozen_in_both_markets():
+    assert len(SHEETS) >= 12
+    assert {market for _product, market, *_rest in SHEETS} == {"eu", "cn"}
+
+
 def test_every_scoping_decision_has_a_reason_in_both_languages_and_a_source(demo):
     decisions = list(ProductScope.objects.select_related("term"))
     assert len(decisions) >= 40
