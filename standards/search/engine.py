@@ -75,7 +75,7 @@ logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 3  # 2: the title's words, for similar_titles; 3: title_start and part
 CHUNK = 5000  # standards read from the database at a time
-WRITER_HEAP = 64_000_000  # bytes; tantivy commits segments internally beyond it
+WRITER_HEAP = 40_000_000  # bytes; tantivy commits segments internally beyond it (peak memory)
 NO_DATE = 0  # days (proleptic ordinal) of a missing date: sorts last, newest first
 NEVER = datetime.date.max.toordinal()
 FACET_FIELDS = ["sector", "jurisdiction", "status", "legal_force", "document_type", "body",
