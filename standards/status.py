@@ -248,10 +248,14 @@ def phrase(standard, day: datetime.date | None = None) -> StatusPhrase:
         starts = standard.implementation_date or standard.issued_date
         return StatusPhrase(key, label, _("in force from %(day)s") % {"day": _day(starts)}, starts)
     if key == m.Status.UNCONFIRMED:
-        since = standard.last_verified or (
-            timezone.localdate(standard.created_at) if standard.created_at else None
-        )
-        detail = _("since %(day)s") % {"day": _day(since)} if since else ""
+        # When the record was last looked at, not when the status became uncertain.
+        if standard.last_verified:
+            detail = _("record last checked %(day)s") % {"day": _day(standard.last_verified)}
+        elif standard.created_at:
+            added = timezone.localdate(standard.created_at)
+            detail = _("record added %(day)s") % {"day": _day(added)}
+        else:
+            detail = ""
         return StatusPhrase(key, label, detail)
     if key == m.Status.CURRENT:
         if successor is not None and standard.superseded_from and standard.superseded_from > day:

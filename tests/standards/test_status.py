@@ -114,8 +114,15 @@ def test_a_record_whose_source_gave_no_status_says_so(demo_catalogue, client):
     path = sample.get_absolute_url().removeprefix("/en")
     html = client.get(f"/en{path}").content.decode()
     assert "Status not confirmed" in html and 'badge badge-current"' not in html
+    # The date said is when the record was last looked at, not the start of the doubt.
+    checked = sample.last_verified
+    if checked:
+        assert f"record last checked {checked:%Y-%m-%d}" in html
+    else:
+        assert "record added" in html
     html = client.get(f"/zh-hans{path}").content.decode()
     assert "状态未经确认" in html
+    assert (f"记录最近核实于 {checked:%Y-%m-%d}" if checked else "记录收录于") in html
 
 
 # ----------------------------------------------------------------------------------------
