@@ -284,7 +284,18 @@ def test_leather_shoes_are_not_ppe(client, demo, lang, typed):
     assert "eur-lex.europa.eu/eli/reg/2016/425/oj" in section(shoes, "pf-scope")
 
 
+def test_the_footwear_labelling_directive_is_on_shoes_but_not_on_safety_shoes(client, demo):
+    """Directive 94/11/EC, Art. 1: footwear for sale to the consumer, protective footwear
+    excluded (https://eur-lex.europa.eu/eli/dir/1994/11/oj)."""
+    for typed in ("leather shoes", "sandals", "皮鞋"):
+        assert "Directive 94/11/EC" in sheet_acts(finder(client, "en", q=typed, market="eu"))
+    safety = finder(client, "en", q="safety shoes", market="eu")
+    assert "Directive 94/11/EC" not in sheet_acts(safety)
+    assert "Regulation (EU) 2016/425" in sheet_acts(safety)
+
+
 def test_a_decision_to_include_applies_once_the_act_is_in_the_catalogue(client, demo):
+    TechnicalRegulation.objects.filter(reference="Directive 94/11/EC").delete()
     assert "Directive 94/11/EC" not in sheet_acts(
         finder(client, "en", q="leather shoes", market="eu")
     )
